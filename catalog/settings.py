@@ -14,7 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = envbool("DJANGO_DEBUG", False)
 # The fallback key only exists so the embedded default runs out of the box; production sets
 # DJANGO_SECRET_KEY (the README says so, and `manage.py check --deploy` complains otherwise).
-SECRET_KEY = envstr("DJANGO_SECRET_KEY", "insecure-dev-only-key-set-DJANGO_SECRET_KEY-in-production")
+SECRET_KEY = envstr(
+    "DJANGO_SECRET_KEY", "insecure-dev-only-key-set-DJANGO_SECRET_KEY-in-production"
+)
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -99,15 +101,15 @@ STATIC_ROOT = Path(envstr("DJANGO_STATIC_ROOT", str(BASE_DIR / ".staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Production sets whitenoise.storage.CompressedManifestStaticFilesStorage and runs
+        # collectstatic; the default works without that step.
         "BACKEND": envstr(
-            "DJANGO_STATICFILES_STORAGE",
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve straight from static/ when collectstatic has not run (embedded default, tests).
+WHITENOISE_USE_FINDERS = envbool("WHITENOISE_USE_FINDERS", True)
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = envstr("EMAIL_HOST", "")

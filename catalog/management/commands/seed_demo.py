@@ -1,0 +1,329 @@
+"""Load the demo catalog: the ``orders.created`` story and a dozen more topics.
+
+Idempotent: running it twice leaves the same catalog (it skips what already exists)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalog import services
+from catalog.models import Consumer, DeliverySLA, FieldSemantics, Membership, Team, Topic
+from contracts.selectors import topic_latest_schema_fields
+from contracts.services import schema_version_append
+
+DEMO_PASSWORD = "contracts-demo"
+
+# username → (team slug or None, role, is platform lead)
+USERS: dict[str, tuple[str | None, str, bool]] = {
+    "olivia": ("orders", Membership.Role.LEAD, False),
+    "oscar": ("orders", Membership.Role.MEMBER, False),
+    "ana": ("analytics", Membership.Role.LEAD, False),
+    "rita": ("reporting", Membership.Role.LEAD, False),
+    "bill": ("billing", Membership.Role.LEAD, False),
+    "paula": ("payments", Membership.Role.LEAD, False),
+    "carl": ("customers", Membership.Role.LEAD, False),
+    "pat": (None, Membership.Role.LEAD, True),
+}
+
+TEAMS = [
+    ("orders", "Orders", "Checkout and order lifecycle."),
+    ("analytics", "Analytics", "Product analytics and the data warehouse."),
+    ("reporting", "Reporting", "Finance and management reporting."),
+    ("billing", "Billing", "Invoices, refunds and revenue recognition."),
+    ("payments", "Payments", "Card and wallet payments."),
+    ("customers", "Customers", "Customer accounts and profiles."),
+]
+
+ORDERS_CREATED_SCHEMA: dict[str, Any] = {
+    "type": "record",
+    "name": "OrderCreated",
+    "namespace": "com.example.orders",
+    "doc": "An order was placed and accepted for fulfilment.",
+    "fields": [
+        {"name": "order_id", "type": "string", "doc": "Order identifier (UUID)."},
+        {"name": "customer_id", "type": "string", "doc": "Who placed the order."},
+        {"name": "amount_cents", "type": "long", "doc": "Order total in minor units."},
+        {"name": "currency", "type": "string", "doc": "ISO 4217 code."},
+        {"name": "discount_code", "type": ["null", "string"], "default": None},
+        {"name": "created_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+    ],
+}
+
+ORDERS_SEMANTICS = [
+    (
+        "order_id",
+        "Unique id of the order, stable across its lifecycle.",
+        "",
+        "",
+        "none",
+        "3f2b8c1e-8a4e-4c55-9a51-2f0f9d1c7b10",
+    ),
+    (
+        "customer_id",
+        "The customer account that placed the order.",
+        "",
+        "",
+        "pseudonymous",
+        "cus_91822",
+    ),
+    (
+        "amount_cents",
+        "Order total including tax, after discounts.",
+        "",
+        "cents (minor units)",
+        "none",
+        "4599",
+    ),
+    ("currency", "Currency of amount_cents.", "", "ISO 4217", "none", "EUR"),
+    (
+        "discount_code",
+        "Promotion code the customer applied.",
+        "no discount applied",
+        "",
+        "none",
+        "SPRING24",
+    ),
+    (
+        "created_at",
+        "When the customer placed the order.",
+        "",
+        "ms since epoch (UTC)",
+        "none",
+        "1718000000000",
+    ),
+]
+
+ORDERS_CONSUMERS = [
+    (
+        "analytics",
+        "orders-funnel",
+        "analytics.orders-funnel",
+        "Conversion funnel and cohort dashboards.",
+        ["order_id", "customer_id", "created_at"],
+    ),
+    (
+        "reporting",
+        "daily-revenue",
+        "reporting.daily-revenue",
+        "Daily revenue report for finance.",
+        ["amount_cents", "currency", "customer_id"],
+    ),
+    (
+        "billing",
+        "invoice-writer",
+        "billing.invoice-writer",
+        "Creates the invoice for each order.",
+        ["order_id", "customer_id", "amount_cents", "currency", "discount_code"],
+    ),
+]
+
+# (name, owner, description, consumers as (team, name, fields))
+OTHER_TOPICS: list[tuple[str, str, str, list[tuple[str, str, list[str]]]]] = [
+    (
+        "orders.order.cancelled",
+        "orders",
+        "An order was cancelled before shipping.",
+        [("billing", "refund-trigger", [])],
+    ),
+    (
+        "orders.order.shipped",
+        "orders",
+        "An order left the warehouse.",
+        [("analytics", "delivery-times", [])],
+    ),
+    (
+        "orders.cart.abandoned",
+        "orders",
+        "A cart was idle for 24 hours.",
+        [("analytics", "cart-recovery", [])],
+    ),
+    ("orders.return.requested", "orders", "A customer asked to return items.", []),
+    (
+        "payments.payment.authorized",
+        "payments",
+        "A card payment was authorized.",
+        [("orders", "order-confirmation", []), ("billing", "payment-matcher", [])],
+    ),
+    (
+        "payments.payment.captured",
+        "payments",
+        "Authorized funds were captured.",
+        [("billing", "ledger-writer", []), ("reporting", "cash-report", [])],
+    ),
+    (
+        "payments.payment.failed",
+        "payments",
+        "A payment attempt failed.",
+        [("analytics", "payment-failures", [])],
+    ),
+    (
+        "payments.refund.issued",
+        "payments",
+        "Money went back to a customer.",
+        [("billing", "refund-ledger", [])],
+    ),
+    ("payments.chargeback.opened", "payments", "A cardholder disputed a payment.", []),
+    (
+        "customers.customer.registered",
+        "customers",
+        "A new customer account was created.",
+        [("analytics", "signups", []), ("orders", "customer-cache", [])],
+    ),
+    (
+        "customers.customer.updated",
+        "customers",
+        "Profile details changed.",
+        [("orders", "customer-cache-updates", [])],
+    ),
+    ("customers.address.changed", "customers", "A customer's shipping address changed.", []),
+    (
+        "customers.customer.deleted",
+        "customers",
+        "An account was closed (GDPR erasure).",
+        [("billing", "erasure-handler", []), ("analytics", "erasure-handler", [])],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog (the orders.created story). Safe to run more than once."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        teams = {slug: self._team(slug, name, about) for slug, name, about in TEAMS}
+        users = {username: self._user(username, spec, teams) for username, spec in USERS.items()}
+        platform = users["pat"]
+        orders_created = self._orders_created(teams, platform)
+        for name, owner, description, consumers in OTHER_TOPICS:
+            topic = self._topic(name, teams[owner], description, platform)
+            for team_slug, consumer_name, fields in consumers:
+                self._consumer(
+                    topic,
+                    teams[team_slug],
+                    consumer_name,
+                    f"{team_slug}.{consumer_name}",
+                    "",
+                    fields,
+                    platform,
+                )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo catalog ready: {Topic.objects.count()} topics, {Team.objects.count()} "
+                f"teams, {Consumer.objects.count()} consumers; {orders_created.name} has "
+                f"{orders_created.consumers.count()} consumers. Log in as olivia, ana, rita, "
+                f"bill or pat with password {DEMO_PASSWORD!r}."
+            )
+        )
+
+    def _team(self, slug: str, name: str, about: str) -> Team:
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            team = services.team_create(
+                actor=None,
+                slug=slug,
+                name=name,
+                description=about,
+                contact_email=f"{slug}@example.com",
+            )
+        return team
+
+    def _user(
+        self, username: str, spec: tuple[str | None, str, bool], teams: dict[str, Team]
+    ) -> AbstractUser:
+        team_slug, role, platform = spec
+        model = get_user_model()
+        user = model.objects.filter(username=username).first()
+        if user is None:
+            user = model.objects.create_user(
+                username=username, email=f"{username}@example.com", password=DEMO_PASSWORD
+            )
+            if platform:
+                user.is_staff = True
+                user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+        if team_slug:
+            services.membership_set(actor=None, team=teams[team_slug], user=user, role=role)
+        assert isinstance(user, AbstractUser)
+        return user
+
+    def _topic(self, name: str, owner: Team, description: str, actor: Any, **extra: Any) -> Topic:
+        topic = Topic.objects.filter(name=name).first()
+        if topic is None:
+            topic = services.topic_create(
+                actor=actor, name=name, owner=owner, description=description, **extra
+            )
+        return topic
+
+    def _consumer(
+        self,
+        topic: Topic,
+        team: Team,
+        name: str,
+        group_id: str,
+        purpose: str,
+        fields: list[str],
+        actor: Any,
+    ) -> None:
+        exists = Consumer.objects.filter(topic=topic, group_id=group_id).exists()
+        if not exists:
+            services.consumer_subscribe(
+                actor=actor,
+                topic=topic,
+                team=team,
+                name=name,
+                group_id=group_id,
+                purpose=purpose,
+                fields=fields,
+            )
+
+    def _orders_created(self, teams: dict[str, Team], platform: Any) -> Topic:
+        topic = self._topic(
+            "orders.created",
+            teams["orders"],
+            "Emitted once per order when checkout succeeds. The most-read topic in the company.",
+            platform,
+            dlq_topic="orders.created.dlq",
+            partitions=12,
+            retention_hours=24 * 7,
+            naming_exemption=(
+                "Legacy name from before the naming convention (would be "
+                "orders.order.created); renaming it would break every consumer."
+            ),
+        )
+        if topic_latest_schema_fields(topic) is None:
+            schema_version_append(
+                actor=platform, topic=topic, schema_text=json.dumps(ORDERS_CREATED_SCHEMA)
+            )
+        if not DeliverySLA.objects.filter(topic=topic).exists():
+            services.topic_sla_update(
+                actor=platform,
+                topic=topic,
+                max_latency_seconds=60,
+                availability_percent=Decimal("99.900"),
+                retention_days=7,
+                max_consumer_lag=10_000,
+                support_channel="#orders-oncall",
+                support_hours="24/7",
+            )
+        for path, meaning, null_meaning, unit, pii, example in ORDERS_SEMANTICS:
+            if not FieldSemantics.objects.filter(topic=topic, path=path).exists():
+                services.field_semantics_update(
+                    actor=platform,
+                    topic=topic,
+                    path=path,
+                    meaning=meaning,
+                    null_meaning=null_meaning,
+                    unit=unit,
+                    pii=pii,
+                    example=example,
+                )
+        for team_slug, name, group_id, purpose, fields in ORDERS_CONSUMERS:
+            self._consumer(topic, teams[team_slug], name, group_id, purpose, fields, platform)
+        return topic

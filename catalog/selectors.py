@@ -1,0 +1,159 @@
+"""Reads for pages and APIs. Each does a bounded number of queries whatever the catalog size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from catalog.models import Consumer, FieldSemantics, Team, Topic
+from contracts.selectors import SchemaField, topic_latest_schema_fields
+
+
+def topic_search(*, query: str = "", status: str = "", domain: str = "") -> QuerySet[Topic]:
+    """Topics matching a free-text query on name, domain and owner, newest schema first."""
+    topics = Topic.objects.select_related("owner").annotate(
+        active_consumers=Count("consumers", filter=~Q(consumers__status=Consumer.Status.RETIRED))
+    )
+    query = query.strip()
+    if query:
+        topics = topics.filter(
+            Q(name__icontains=query)
+            | Q(domain__icontains=query)
+            | Q(owner__slug__icontains=query)
+            | Q(owner__name__icontains=query)
+        )
+    if status:
+        topics = topics.filter(status=status)
+    if domain:
+        topics = topics.filter(domain=domain)
+    return topics.order_by("name")
+
+
+def topic_page(
+    *, query: str = "", status: str = "", domain: str = "", page: int | str = 1
+) -> Page[Topic]:
+    paginator = Paginator(
+        topic_search(query=query, status=status, domain=domain), settings.CATALOG_TOPICS_PER_PAGE
+    )
+    return paginator.get_page(page)
+
+
+@dataclass(frozen=True)
+class TopicDetail:
+    topic: Topic
+    consumers: list[Consumer]
+    retired_consumers: list[Consumer]
+    semantics: dict[str, FieldSemantics]
+    # None until the topic has a registered schema.
+    schema_fields: list[SchemaField] | None
+    schema_version: int | None
+
+    @property
+    def field_rows(self) -> list[tuple[str, SchemaField | None, FieldSemantics | None]]:
+        """One row per field: from the schema when there is one, plus any described path the
+        schema no longer has (so stale semantics stay visible)."""
+        rows: list[tuple[str, SchemaField | None, FieldSemantics | None]] = []
+        seen: set[str] = set()
+        for field in self.schema_fields or []:
+            rows.append((field.path, field, self.semantics.get(field.path)))
+            seen.add(field.path)
+        for path, semantics in sorted(self.semantics.items()):
+            if path not in seen:
+                rows.append((path, None, semantics))
+        return rows
+
+    @property
+    def readers_by_field(self) -> dict[str, list[Consumer]]:
+        readers: dict[str, list[Consumer]] = {}
+        for consumer in self.consumers:
+            for path in consumer.fields:
+                readers.setdefault(path, []).append(consumer)
+        return readers
+
+
+def topic_detail(*, name: str) -> TopicDetail | None:
+    topic = (
+        Topic.objects.select_related("owner", "sla", "supersedes")
+        .prefetch_related(
+            Prefetch(
+                "consumers",
+                queryset=Consumer.objects.select_related("team").order_by("team__slug", "name"),
+            ),
+            Prefetch("field_semantics", queryset=FieldSemantics.objects.order_by("path")),
+        )
+        .filter(name=name)
+        .first()
+    )
+    if topic is None:
+        return None
+    consumers = list(topic.consumers.all())
+    latest = topic_latest_schema_fields(topic)
+    return TopicDetail(
+        topic=topic,
+        consumers=[c for c in consumers if c.status != Consumer.Status.RETIRED],
+        retired_consumers=[c for c in consumers if c.status == Consumer.Status.RETIRED],
+        semantics={s.path: s for s in topic.field_semantics.all()},
+        schema_fields=latest.fields if latest else None,
+        schema_version=latest.version if latest else None,
+    )
+
+
+def topic_field_paths(topic: Topic) -> list[str] | None:
+    """The field paths of the topic's latest value schema in schema order, or None when it has
+    no schema yet."""
+    latest = topic_latest_schema_fields(topic)
+    if latest is None:
+        return None
+    return [field.path for field in latest.fields]
+
+
+@dataclass(frozen=True)
+class TeamDetail:
+    team: Team
+    owned_topics: list[Topic]
+    consumers: list[Consumer]
+    members: list[tuple[str, str]]
+
+
+def team_detail(*, slug: str) -> TeamDetail | None:
+    team = Team.objects.filter(slug=slug).first()
+    if team is None:
+        return None
+    owned = list(
+        Topic.objects.filter(owner=team)
+        .annotate(
+            active_consumers=Count(
+                "consumers", filter=~Q(consumers__status=Consumer.Status.RETIRED)
+            )
+        )
+        .order_by("name")
+    )
+    consumers = list(
+        Consumer.objects.filter(team=team)
+        .exclude(status=Consumer.Status.RETIRED)
+        .select_related("topic", "topic__owner")
+        .order_by("topic__name", "name")
+    )
+    members = [
+        (m.user.get_username(), m.role)
+        for m in team.memberships.select_related("user").order_by("user__username")
+    ]
+    return TeamDetail(team=team, owned_topics=owned, consumers=consumers, members=members)
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.annotate(
+        topic_count=Count("owned_topics", distinct=True),
+        consumer_count=Count(
+            "consumers", filter=~Q(consumers__status=Consumer.Status.RETIRED), distinct=True
+        ),
+    ).order_by("slug")
+
+
+def teams_user_may_act_for(user_is_platform: bool, team_ids: set[int]) -> QuerySet[Team]:
+    if user_is_platform:
+        return Team.objects.order_by("slug")
+    return Team.objects.filter(pk__in=team_ids).order_by("slug")

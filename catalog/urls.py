@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from catalog import views
+
+catalog_patterns = (
+    [
+        path("topics/", views.topic_list, name="topic-list"),
+        path("topics/new/", views.topic_create, name="topic-create"),
+        path("topics/<str:name>/", views.topic_detail, name="topic-detail"),
+        path("topics/<str:name>/sla/", views.topic_sla_edit, name="topic-sla-edit"),
+        path("topics/<str:name>/fields/", views.field_semantics_edit, name="field-semantics-edit"),
+        path("topics/<str:name>/fields/card/", views.field_card, name="field-card"),
+        path("topics/<str:name>/subscribe/", views.consumer_subscribe, name="consumer-subscribe"),
+        path("consumers/<int:pk>/retire/", views.consumer_retire, name="consumer-retire"),
+        path("teams/", views.team_list, name="team-list"),
+        path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
+    ],
+    "catalog",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include(catalog_patterns)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
