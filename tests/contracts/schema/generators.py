@@ -348,6 +348,7 @@ def datum_for(node: Node, rng: random.Random, depth: int = 0) -> Any:
         "long": lambda: rng.randint(-(2**63), 2**63 - 1),
         "float": lambda: float(rng.randint(-1000, 1000)) / 4,
         "double": lambda: rng.random() * 1e6,
-        "bytes": lambda: bytes(rng.randrange(256) for _ in range(rng.randint(0, 4))),
+        # Valid UTF-8, because Avro lets a string reader read bytes written as UTF-8 text.
+        "bytes": lambda: "".join(rng.choice("xyé") for _ in range(rng.randint(0, 4))).encode(),
         "string": lambda: "".join(rng.choice("abcé") for _ in range(rng.randint(0, 4))),
     }[node.kind]()
