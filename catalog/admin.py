@@ -24,7 +24,11 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin edits are state changes like any other: they land in the audit log."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
-        names = [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+        names = [
+            f.name
+            for f in obj._meta.concrete_fields
+            if not (f.primary_key or getattr(f, "auto_now", False))
+        ]
         before = None
         if change:
             original = type(obj).objects.get(pk=obj.pk)

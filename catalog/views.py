@@ -80,6 +80,7 @@ def topic_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
     context = {
         "detail": detail,
         "topic": topic,
+        "sla": getattr(topic, "sla", None),
         "can_manage": can_manage_topic(request.user, topic),
         "team_ids": user_team_ids(request.user),
         "platform": is_platform(request.user),

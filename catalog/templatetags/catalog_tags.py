@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -26,3 +27,11 @@ def field_anchor(path: str) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
+
+
+@register.filter
+def plain_decimal(value: Decimal | None) -> str:
+    """99.900 → "99.9", 100.000 → "100": no trailing zeros, never scientific notation."""
+    if value is None:
+        return ""
+    return f"{value.normalize():f}"
