@@ -20,10 +20,10 @@ from catalog.models import (
 )
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):
     """Admin edits are state changes like any other: they land in the audit log."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         names = [
             f.name
             for f in obj._meta.concrete_fields
@@ -61,7 +61,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             super().delete_model(request, obj)
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -82,7 +82,7 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ["user__username", "team__slug"]
 
 
-class SLAInline(admin.StackedInline):  # type: ignore[type-arg]
+class SLAInline(admin.StackedInline):
     model = DeliverySLA
     extra = 0
 
@@ -123,7 +123,7 @@ class FieldSemanticsAdmin(AuditedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor_label", "verb", "object_repr"]
     list_filter = ["verb", "object_type"]
     search_fields = ["actor_label", "verb", "object_repr"]

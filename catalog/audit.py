@@ -18,8 +18,8 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name in fields:
         field = instance._meta.get_field(name)
-        value = getattr(instance, field.attname)
-        result[name] = _json_safe(value)
+        assert isinstance(field, models.Field)
+        result[name] = _json_safe(field.value_from_object(instance))
     return result
 
 
@@ -46,8 +46,8 @@ def audit_record(
     """Append one audit event. Call it inside the transaction of the change it records."""
     authenticated = actor is not None and actor.is_authenticated
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_label=actor.get_username() if authenticated and actor else "system",
+        actor_id=actor.pk if authenticated and actor is not None else None,
+        actor_label=actor.get_username() if authenticated and actor is not None else "system",
         verb=verb,
         object_type=obj._meta.model_name or type(obj).__name__.lower(),
         object_id=str(obj.pk),

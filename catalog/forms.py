@@ -76,7 +76,7 @@ class ConsumerSubscribeForm(forms.Form):
     )
     group_id = forms.CharField(label="Consumer group id", max_length=255)
     purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    fields = forms.MultipleChoiceField(
+    read_fields = forms.MultipleChoiceField(
         label="Fields it reads",
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -100,7 +100,7 @@ class ConsumerSubscribeForm(forms.Form):
             team.initial = teams.first()
         if field_paths is None:
             # No schema yet: free text, one path per line.
-            self.fields["fields"] = forms.CharField(
+            self.fields["read_fields"] = forms.CharField(
                 label="Fields it reads",
                 required=False,
                 widget=forms.Textarea(
@@ -109,12 +109,12 @@ class ConsumerSubscribeForm(forms.Form):
                 help_text="One dotted path per line; empty means every field.",
             )
         else:
-            choices = self.fields["fields"]
+            choices = self.fields["read_fields"]
             assert isinstance(choices, forms.MultipleChoiceField)
             choices.choices = [(p, p) for p in field_paths]
 
     def field_list(self) -> list[str]:
-        value = self.cleaned_data.get("fields") or []
+        value = self.cleaned_data.get("read_fields") or []
         if isinstance(value, str):
             return [line.strip() for line in value.splitlines() if line.strip()]
         return list(value)

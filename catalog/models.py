@@ -21,10 +21,6 @@ class Team(models.Model):
     webhook_url = models.URLField(blank=True, help_text="Notifications are POSTed here as JSON.")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
-    )
-
     class Meta:
         ordering = ["slug"]
 

@@ -18,10 +18,11 @@ def is_platform(user: AnyUser) -> bool:
 def user_team_ids(user: AnyUser) -> set[int]:
     if not user.is_authenticated:
         return set()
-    cached: set[int] | None = getattr(user, "_catalog_team_ids", None)
+    # Cached on the user object, which lives for one request: pages ask several times.
+    cached: set[int] | None = user.__dict__.get("_catalog_team_ids")
     if cached is None:
         cached = set(Membership.objects.filter(user_id=user.pk).values_list("team_id", flat=True))
-        user._catalog_team_ids = cached  # type: ignore[union-attr]
+        user.__dict__["_catalog_team_ids"] = cached
     return cached
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -113,7 +114,7 @@ def topic_field_paths(topic: Topic) -> list[str] | None:
 @dataclass(frozen=True)
 class TeamDetail:
     team: Team
-    owned_topics: list[Topic]
+    owned_topics: Sequence[Topic]
     consumers: list[Consumer]
     members: list[tuple[str, str]]
 

@@ -313,7 +313,7 @@ def _clean_field_paths(topic: Topic, fields: Sequence[str]) -> list[str]:
             raise ApplicationError(
                 f"Not fields of the latest schema of {topic.name}: {', '.join(unknown)}.",
                 code="unknown_field_path",
-                field="fields",
+                field="read_fields",
             )
     return cleaned
 
@@ -392,4 +392,6 @@ def membership_set(
 
 
 def _is_lead(user: User, team: Team) -> bool:
+    if user.pk is None:
+        return False
     return Membership.objects.filter(user_id=user.pk, team=team, role=Membership.Role.LEAD).exists()

@@ -46,7 +46,7 @@ def schema_version_append(
         subject=subject,
         version=latest + 1,
         schema=schema,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
     )
     audit_record(
         actor=actor,

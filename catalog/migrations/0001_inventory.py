@@ -34,7 +34,6 @@ class Migration(migrations.Migration):
                 ('contact_email', models.EmailField(blank=True, max_length=254)),
                 ('webhook_url', models.URLField(blank=True, help_text='Notifications are POSTed here as JSON.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('members', models.ManyToManyField(related_name='teams', through='catalog.Membership', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['slug'],
