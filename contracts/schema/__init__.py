@@ -1,4 +1,4 @@
-"""Avro schema engine: parsing, fingerprints, field listing and compatibility checks.
+"""Avro schema engine: parsing, fingerprints, field listing, compatibility and diffs.
 
 Pure Python on top of fastavro; no Django imports, so the registry, the
 proposal workflow and CI scripts can all use it.
@@ -13,6 +13,7 @@ from contracts.schema.compatibility import (
     Rule,
     check_compatibility,
 )
+from contracts.schema.diff import Change, ChangeKind, diff_schemas
 from contracts.schema.errors import SchemaError
 from contracts.schema.fields import FieldInfo, field_paths
 from contracts.schema.parse import (
@@ -26,6 +27,8 @@ from contracts.schema.parse import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
+    "Change",
+    "ChangeKind",
     "CompatibilityLevel",
     "CompatibilityResult",
     "FieldInfo",
@@ -35,6 +38,7 @@ __all__ = [
     "SchemaError",
     "canonical_form",
     "check_compatibility",
+    "diff_schemas",
     "field_paths",
     "parse_schema",
 ]
