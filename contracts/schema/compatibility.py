@@ -180,14 +180,15 @@ def check_compatibility(
     }[level.removesuffix("_TRANSITIVE")]
     checker = _Checker()
     # Registry histories often repeat a schema; each distinct pair is checked once.
-    pair_results: dict[tuple[str, str], list[_Problem]] = {}
+    # Root digests identify whole schemas exactly (a root is always closed).
+    pair_results: dict[tuple[int, int], list[_Problem]] = {}
     found: list[Incompatibility] = []
     for index in indexes:
         old = _parse_existing(existing[index], index, max_bytes)
         label = _label(version_labels, index)
         for direction in directions:
             reader, writer = (new_parsed, old) if direction == BACKWARD else (old, new_parsed)
-            key = (reader.fingerprint, writer.fingerprint)
+            key = (reader.root.digest, writer.root.digest)
             problems = pair_results.get(key)
             if problems is None:
                 problems = checker.check(reader.root, writer.root)

@@ -20,15 +20,16 @@ NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 class Node:
     """Base of every schema node.
 
-    ``digest`` identifies the node's structure; it is only trustworthy as an
-    identity when ``closed`` is true, i.e. when the subtree does not refer to a
-    named type that is still being defined outside it.
+    ``digest`` identifies the node's structure exactly (equal digests, equal
+    structure; see ``contracts.schema.parse._intern``); it is only an identity
+    of the whole subtree when ``closed`` is true, i.e. when the subtree does
+    not refer to a named type that is still being defined outside it.
     """
 
     kind: str
     pointer: str
     logical_type: str | None = None
-    digest: bytes = b""
+    digest: int = 0
     closed: bool = True
 
 

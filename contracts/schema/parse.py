@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import fastavro
@@ -54,15 +56,34 @@ class ParsedSchema:
     changed default or doc is a different schema even though the bytes on the
     wire are the same. Formatting and key order never change it.
 
-    Equality and hashing go by ``fingerprint``.
+    The three are computed on first use, so a compatibility check that never
+    needs them does not pay for them. Equality and hashing go by ``fingerprint``.
     """
 
     raw: Any
-    canonical: str
-    fingerprint: str
-    normalized: str
     root: Node = field(repr=False)
+    names: dict[str, NamedNode] = field(repr=False)
     schema_type: str = "AVRO"
+
+    @cached_property
+    def canonical(self) -> str:
+        """Avro's Parsing Canonical Form."""
+        return canonical_form(self.root)
+
+    @cached_property
+    def normalized(self) -> str:
+        """The full schema, normalized as described in the class docstring."""
+        return json.dumps(
+            _normalize(self.raw, "", self.names),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hex SHA-256 of ``normalized``."""
+        return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ParsedSchema):
@@ -98,22 +119,13 @@ def parse_schema(
         return schema
     raw = _load(schema, max_bytes, max_depth)
     builder = _Builder()
-    root, normalized_value, _, _ = builder.build(raw, "", "")
+    root = builder.build(raw, "", "")[0]
     builder.check_defaults()
     try:
         fastavro.parse_schema(raw, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    normalized = json.dumps(
-        normalized_value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return ParsedSchema(
-        raw=raw,
-        canonical=canonical_form(root),
-        fingerprint=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
-        normalized=normalized,
-        root=root,
-    )
+    return ParsedSchema(raw=raw, root=root, names=builder.names)
 
 
 def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
@@ -132,7 +144,9 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
             raise SchemaError(f"schema is nested deeper than {max_depth} levels", "") from exc
         except ValueError as exc:
             raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
-        _check_depth(raw, max_depth)
+        # Nesting can never exceed the number of opening brackets (cheap to count).
+        if schema.count("{") + schema.count("[") > max_depth:
+            _check_depth(raw, max_depth)
         return raw
     if not isinstance(schema, dict | list):
         raise SchemaError(
@@ -149,25 +163,41 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
 
 
 def _check_depth(value: object, max_depth: int) -> None:
-    # Iterative on purpose: this runs before anything recursive may see the value.
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        if isinstance(current, dict):
-            children: Any = current.values()
-        elif isinstance(current, list):
-            children = current
-        else:
-            continue
+    # Level by level rather than recursive: this runs before anything
+    # recursive may see the value, and comprehensions keep it cheap.
+    level: list[Any] = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > max_depth:
             raise SchemaError(f"schema is nested deeper than {max_depth} levels", "")
-        for child in children:
-            if isinstance(child, dict | list):
-                stack.append((child, depth + 1))
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
 
 
-def _digest(*parts: bytes) -> bytes:
-    return hashlib.blake2b(b"\x00".join(parts), digest_size=16).digest()
+# Structure identities: equal keys get the same small int, so digests compare
+# exactly (no hash collisions) and cheaply. Ids are never reused; when the
+# table is cleared to bound memory, a structure seen again simply gets a new
+# id, which can only make two equal structures look different, never the reverse.
+_INTERNED: dict[tuple[Any, ...], int] = {}
+_NEXT_ID = itertools.count(1)
+_MAX_INTERNED = 500_000
+
+
+def _intern(key: tuple[Any, ...]) -> int:
+    found = _INTERNED.get(key)
+    if found is None:
+        if len(_INTERNED) >= _MAX_INTERNED:
+            _INTERNED.clear()
+        found = _INTERNED[key] = next(_NEXT_ID)
+    return found
+
+
+_PRIMITIVE_DIGESTS = {kind: _intern(("primitive", kind)) for kind in PRIMITIVE_TYPES}
 
 
 def _check_name(name: object, pointer: str, what: str) -> str:
@@ -188,18 +218,37 @@ def _qualify(name: str, namespace: str) -> str:
     return f"{namespace}.{name}"
 
 
+def _split_name(value: dict[str, Any], namespace: str, pointer: str) -> tuple[str, str, str]:
+    """Return (fullname, simple name, namespace) of a named type definition."""
+    name = _check_name(value["name"], f"{pointer}/name", "name")
+    if "." in name:
+        own_namespace, simple = name.rsplit(".", 1)
+    else:
+        simple = name
+        own_namespace = namespace
+        if "namespace" in value:
+            declared = value["namespace"]
+            if declared is not None and not isinstance(declared, str):
+                raise SchemaError("namespace must be a string", f"{pointer}/namespace")
+            own_namespace = declared or ""
+            if own_namespace:
+                _check_name(own_namespace, f"{pointer}/namespace", "namespace")
+    return _qualify(simple, own_namespace), simple, own_namespace
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
 class _Builder:
-    """One pass over the JSON: validates, builds nodes and the normalized form."""
+    """One validating pass over the JSON that builds the node graph."""
 
     def __init__(self) -> None:
         self.names: dict[str, NamedNode] = {}
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
 
-    def build(
-        self, value: Any, namespace: str, pointer: str
-    ) -> tuple[Node, Any, frozenset[str], bytes]:
-        """Return the node, its normalized JSON, the open references and its digest."""
+    def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
+        """Return the node, the in-progress names it refers to, and its digest."""
         if isinstance(value, str):
             return self._reference(value, namespace, pointer)
         if isinstance(value, list):
@@ -209,17 +258,18 @@ class _Builder:
                 f"expected a type name, an object or a union array, got {json.dumps(value)}",
                 pointer,
             )
-        if "type" not in value:
-            raise SchemaError("a schema object needs a 'type'", pointer)
-        kind = value["type"]
+        kind = value.get("type")
         if not isinstance(kind, str):
+            if kind is None:
+                raise SchemaError("a schema object needs a 'type'", pointer)
             raise SchemaError("'type' must be a string naming a type", f"{pointer}/type")
         if kind in PRIMITIVE_TYPES:
             logical = value.get("logicalType")
-            node = PrimitiveNode(kind, pointer, logical if isinstance(logical, str) else None)
-            node.digest = _digest(b"p", kind.encode())
-            normalized: Any = kind if len(value) == 1 else dict(value)
-            return node, normalized, frozenset(), node.digest
+            digest = _PRIMITIVE_DIGESTS[kind]
+            node = PrimitiveNode(
+                kind, pointer, logical if isinstance(logical, str) else None, digest
+            )
+            return node, _EMPTY, digest
         if kind in ("record", "error", "enum", "fixed"):
             return self._named(value, kind, namespace, pointer)
         if kind == "array":
@@ -231,144 +281,115 @@ class _Builder:
 
     def _reference(
         self, name: str, namespace: str, pointer: str
-    ) -> tuple[Node, Any, frozenset[str], bytes]:
+    ) -> tuple[Node, frozenset[str], int]:
         if name in PRIMITIVE_TYPES:
-            node = PrimitiveNode(name, pointer)
-            node.digest = _digest(b"p", name.encode())
-            return node, name, frozenset(), node.digest
-        fullname = _qualify(name, namespace)
-        named = self.names.get(fullname)
-        if named is None and fullname != name:
-            # Like the Java implementation, fall back to the null namespace.
-            named = self.names.get(name)
+            digest = _PRIMITIVE_DIGESTS[name]
+            return PrimitiveNode(name, pointer, None, digest), _EMPTY, digest
+        named = _lookup(self.names, name, namespace)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
         if named.fullname in self.in_progress:
-            ref = frozenset({named.fullname})
-            return named, named.fullname, ref, _digest(b"ref", named.fullname.encode())
-        return named, named.fullname, named.open_refs, named.digest
+            return named, frozenset({named.fullname}), _intern(("ref", named.fullname))
+        return named, named.open_refs, named.digest
 
     def _union(
         self, value: list[Any], namespace: str, pointer: str
-    ) -> tuple[Node, Any, frozenset[str], bytes]:
+    ) -> tuple[Node, frozenset[str], int]:
         branches: list[Node] = []
-        normalized: list[Any] = []
-        open_refs: frozenset[str] = frozenset()
-        digests = [b"u"]
+        open_refs = _EMPTY
+        digests: list[Any] = ["union"]
         seen: set[str] = set()
         for i, item in enumerate(value):
-            branch_pointer = f"{pointer}/{i}"
-            node, norm, refs, digest = self.build(item, namespace, branch_pointer)
+            node, refs, digest = self.build(item, namespace, f"{pointer}/{i}")
             if isinstance(node, UnionNode):
-                raise SchemaError("a union may not directly contain another union", branch_pointer)
+                raise SchemaError(
+                    "a union may not directly contain another union", f"{pointer}/{i}"
+                )
             key = node.fullname if isinstance(node, NamedNode) else node.kind
             if key in seen:
-                raise SchemaError(f"the union contains {key!r} more than once", branch_pointer)
+                raise SchemaError(f"the union contains {key!r} more than once", f"{pointer}/{i}")
             seen.add(key)
             branches.append(node)
-            normalized.append(norm)
-            open_refs |= refs
+            if refs:
+                open_refs = open_refs | refs
             digests.append(digest)
-        union = UnionNode("union", pointer, branches=tuple(branches))
-        union.digest = _digest(*digests)
-        union.closed = not open_refs
-        return union, normalized, open_refs, union.digest
+        digest = _intern(tuple(digests))
+        union = UnionNode("union", pointer, None, digest, not open_refs, tuple(branches))
+        return union, open_refs, digest
 
     def _container(
         self, value: dict[str, Any], key: str, namespace: str, pointer: str
-    ) -> tuple[Node, Any, frozenset[str], bytes]:
+    ) -> tuple[Node, frozenset[str], int]:
         if key not in value:
             raise SchemaError(f"an {value['type']} needs '{key}'", pointer)
-        child, norm, open_refs, child_digest = self.build(value[key], namespace, f"{pointer}/{key}")
+        child, open_refs, child_digest = self.build(value[key], namespace, f"{pointer}/{key}")
+        logical = value.get("logicalType")
+        logical_type = logical if isinstance(logical, str) else None
+        digest = _intern((key, child_digest))
         node: ArrayNode | MapNode
         if key == "items":
-            node = ArrayNode("array", pointer, items=child)
+            node = ArrayNode("array", pointer, logical_type, digest, not open_refs, child)
         else:
-            node = MapNode("map", pointer, values=child)
-        logical = value.get("logicalType")
-        node.logical_type = logical if isinstance(logical, str) else None
-        node.digest = _digest(key.encode(), child_digest)
-        node.closed = not open_refs
-        normalized = dict(value)
-        normalized[key] = norm
-        return node, normalized, open_refs, node.digest
+            node = MapNode("map", pointer, logical_type, digest, not open_refs, child)
+        return node, open_refs, digest
 
     def _named(
         self, value: dict[str, Any], kind: str, namespace: str, pointer: str
-    ) -> tuple[Node, Any, frozenset[str], bytes]:
+    ) -> tuple[Node, frozenset[str], int]:
         if "name" not in value:
             raise SchemaError(f"a {kind} needs a 'name'", pointer)
-        name = _check_name(value["name"], f"{pointer}/name", "name")
-        if "." in name:
-            own_namespace, simple = name.rsplit(".", 1)
-        else:
-            simple = name
-            own_namespace = namespace
-            if "namespace" in value:
-                declared = value["namespace"]
-                if declared is not None and not isinstance(declared, str):
-                    raise SchemaError("namespace must be a string", f"{pointer}/namespace")
-                own_namespace = declared or ""
-                if own_namespace:
-                    _check_name(own_namespace, f"{pointer}/namespace", "namespace")
+        fullname, simple, own_namespace = _split_name(value, namespace, pointer)
         if simple in PRIMITIVE_TYPES:
             raise SchemaError(
                 f"a named type may not use the primitive type name {simple!r}", f"{pointer}/name"
             )
-        fullname = _qualify(simple, own_namespace)
         if fullname in self.names:
             raise SchemaError(f"the named type {fullname!r} is defined twice", f"{pointer}/name")
-        aliases = value.get("aliases", [])
-        if not isinstance(aliases, list):
+        aliases = value.get("aliases", ())
+        if not isinstance(aliases, list | tuple):
             raise SchemaError("aliases must be an array of names", f"{pointer}/aliases")
         alias_fullnames = frozenset(
             _qualify(_check_name(alias, f"{pointer}/aliases/{i}", "alias"), own_namespace)
             for i, alias in enumerate(aliases)
         )
         doc = value.get("doc")
+        logical = value.get("logicalType")
         common: dict[str, Any] = {
+            "logical_type": logical if isinstance(logical, str) else None,
             "fullname": fullname,
             "name": simple,
             "namespace": own_namespace,
             "aliases": alias_fullnames,
             "doc": doc if isinstance(doc, str) else None,
         }
-        normalized = {k: v for k, v in value.items() if k != "namespace"}
-        normalized["name"] = fullname
-        if "aliases" in value:
-            normalized["aliases"] = sorted(alias_fullnames)
-        head = [kind.encode(), fullname.encode(), ",".join(sorted(alias_fullnames)).encode()]
+        head: list[Any] = [kind, fullname, alias_fullnames]
         node: NamedNode
-        open_refs: frozenset[str] = frozenset()
+        open_refs = _EMPTY
         if kind == "enum":
-            node = self._enum(value, pointer, common)
-            assert isinstance(node, EnumNode)
-            head += [",".join(node.symbols).encode(), (node.default or "").encode()]
-            self.names[fullname] = node
+            enum = self._enum(value, pointer, common)
+            head += [enum.symbols, enum.default]
+            node = enum
         elif kind == "fixed":
             size = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
             node = FixedNode("fixed", pointer, size=size, **common)
-            head.append(str(size).encode())
-            self.names[fullname] = node
+            head.append(size)
         else:
             record = RecordNode("record", pointer, **common)
             # Registered before its fields so that fields can refer to it recursively.
             self.names[fullname] = record
             self.in_progress.add(fullname)
-            fields_norm, open_refs, field_digests = self._fields(value, own_namespace, record)
+            open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
-            normalized["fields"] = fields_norm
-            head += field_digests
             node = record
-        logical = value.get("logicalType")
-        node.logical_type = logical if isinstance(logical, str) else None
-        open_refs = open_refs - {fullname}
+        self.names[fullname] = node
+        if fullname in open_refs:
+            open_refs = open_refs - {fullname}
         node.open_refs = open_refs
         node.closed = not open_refs
-        node.digest = _digest(*head)
-        return node, normalized, open_refs, node.digest
+        node.digest = _intern(tuple(head))
+        return node, open_refs, node.digest
 
     def _enum(self, value: dict[str, Any], pointer: str, common: dict[str, Any]) -> EnumNode:
         symbols = value.get("symbols")
@@ -376,14 +397,15 @@ class _Builder:
             raise SchemaError("an enum needs a 'symbols' array", f"{pointer}/symbols")
         seen: set[str] = set()
         for i, symbol in enumerate(symbols):
-            symbol_pointer = f"{pointer}/symbols/{i}"
             if not isinstance(symbol, str) or not _NAME_RE.match(symbol):
                 raise SchemaError(
                     f"enum symbol {json.dumps(symbol)} must match [A-Za-z_][A-Za-z0-9_]*",
-                    symbol_pointer,
+                    f"{pointer}/symbols/{i}",
                 )
             if symbol in seen:
-                raise SchemaError(f"enum symbol {symbol!r} appears more than once", symbol_pointer)
+                raise SchemaError(
+                    f"enum symbol {symbol!r} appears more than once", f"{pointer}/symbols/{i}"
+                )
             seen.add(symbol)
         default = value.get("default")
         if "default" in value and default not in seen:
@@ -401,75 +423,61 @@ class _Builder:
         )
 
     def _fields(
-        self, value: dict[str, Any], namespace: str, record: RecordNode
-    ) -> tuple[list[Any], frozenset[str], list[bytes]]:
+        self, value: dict[str, Any], namespace: str, record: RecordNode, head: list[Any]
+    ) -> frozenset[str]:
+        """Build the fields into ``record``, append their digests to ``head``."""
         pointer = record.pointer
         fields = value.get("fields")
         if not isinstance(fields, list):
             raise SchemaError("a record needs a 'fields' array", f"{pointer}/fields")
-        normalized: list[Any] = []
-        open_refs: frozenset[str] = frozenset()
-        digests: list[bytes] = []
+        by_name = record.fields_by_name
+        open_refs = _EMPTY
         for i, raw_field in enumerate(fields):
             field_pointer = f"{pointer}/fields/{i}"
             if not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
-            if "name" not in raw_field:
-                raise SchemaError("a field needs a 'name'", field_pointer)
-            name = raw_field["name"]
+            name = raw_field.get("name")
             if not isinstance(name, str) or not _NAME_RE.match(name):
+                if name is None:
+                    raise SchemaError("a field needs a 'name'", field_pointer)
                 raise SchemaError(
                     f"field name {json.dumps(name)} must match [A-Za-z_][A-Za-z0-9_]*",
                     f"{field_pointer}/name",
                 )
-            if name in record.fields_by_name:
+            if name in by_name:
                 raise SchemaError(
                     f"field name {name!r} appears more than once", f"{field_pointer}/name"
                 )
             if "type" not in raw_field:
                 raise SchemaError(f"field {name!r} needs a 'type'", field_pointer)
-            aliases = raw_field.get("aliases", [])
-            if not isinstance(aliases, list):
-                raise SchemaError("aliases must be an array of names", f"{field_pointer}/aliases")
-            for j, alias in enumerate(aliases):
-                if not isinstance(alias, str) or not _NAME_RE.match(alias):
-                    raise SchemaError(
-                        f"field alias {json.dumps(alias)} must match [A-Za-z_][A-Za-z0-9_]*",
-                        f"{field_pointer}/aliases/{j}",
-                    )
+            aliases = raw_field.get("aliases", ())
+            if aliases:
+                _check_field_aliases(aliases, field_pointer)
             if "order" in raw_field and raw_field["order"] not in _FIELD_ORDERS:
                 raise SchemaError(
                     "order must be ascending, descending or ignore", f"{field_pointer}/order"
                 )
-            node, norm, refs, digest = self.build(
-                raw_field["type"], namespace, f"{field_pointer}/type"
-            )
+            node, refs, digest = self.build(raw_field["type"], namespace, f"{field_pointer}/type")
             doc = raw_field.get("doc")
+            has_default = "default" in raw_field
             field_node = FieldNode(
-                name=name,
-                type=node,
-                index=i,
-                pointer=field_pointer,
-                has_default="default" in raw_field,
-                default=raw_field.get("default"),
-                aliases=tuple(aliases),
-                doc=doc if isinstance(doc, str) else None,
+                name,
+                node,
+                i,
+                field_pointer,
+                has_default,
+                raw_field.get("default"),
+                tuple(aliases),
+                doc if isinstance(doc, str) else None,
             )
             record.fields.append(field_node)
-            record.fields_by_name[name] = field_node
-            if field_node.has_default:
+            by_name[name] = field_node
+            if has_default:
                 self.fields_with_defaults.append(field_node)
-            field_norm = dict(raw_field)
-            field_norm["type"] = norm
-            normalized.append(field_norm)
-            open_refs |= refs
-            digests += [
-                name.encode(),
-                ",".join(aliases).encode(),
-                b"d" if field_node.has_default else b"-",
-                digest,
-            ]
-        return normalized, open_refs, digests
+            if refs:
+                open_refs = open_refs | refs
+            head.append((name, field_node.aliases, has_default, digest))
+        return open_refs
 
     def check_defaults(self) -> None:
         """Check every field default against its (now fully resolved) type."""
@@ -481,6 +489,61 @@ class _Builder:
                     f"does not match its type {type_label(field_node.type)}: {problem}",
                     f"{field_node.pointer}/default",
                 )
+
+
+def _check_field_aliases(aliases: object, pointer: str) -> None:
+    if not isinstance(aliases, list):
+        raise SchemaError("aliases must be an array of names", f"{pointer}/aliases")
+    for j, alias in enumerate(aliases):
+        if not isinstance(alias, str) or not _NAME_RE.match(alias):
+            raise SchemaError(
+                f"field alias {json.dumps(alias)} must match [A-Za-z_][A-Za-z0-9_]*",
+                f"{pointer}/aliases/{j}",
+            )
+
+
+def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:
+    found = names.get(_qualify(name, namespace))
+    if found is None and "." not in name:
+        # Like the Java implementation, fall back to the null namespace.
+        found = names.get(name)
+    return found
+
+
+def _resolved(names: dict[str, NamedNode], name: str, namespace: str) -> str:
+    found = _lookup(names, name, namespace)
+    assert found is not None, "references were checked while parsing"
+    return found.fullname
+
+
+def _normalize(value: Any, namespace: str, names: dict[str, NamedNode]) -> Any:
+    """The normalized JSON of an already validated schema (see ParsedSchema)."""
+    if isinstance(value, str):
+        if value in PRIMITIVE_TYPES:
+            return value
+        return _resolved(names, value, namespace)
+    if isinstance(value, list):
+        return [_normalize(item, namespace, names) for item in value]
+    kind = value["type"]
+    if kind in PRIMITIVE_TYPES:
+        return kind if len(value) == 1 else dict(value)
+    normalized = {k: v for k, v in value.items() if k != "namespace"}
+    if kind in ("record", "error", "enum", "fixed"):
+        fullname, _, own_namespace = _split_name(value, namespace, "")
+        normalized["name"] = fullname
+        if "aliases" in value:
+            normalized["aliases"] = sorted(_qualify(a, own_namespace) for a in value["aliases"])
+        if "fields" in value:
+            normalized["fields"] = [
+                {**f, "type": _normalize(f["type"], own_namespace, names)} for f in value["fields"]
+            ]
+    elif kind == "array":
+        normalized["items"] = _normalize(value["items"], namespace, names)
+    elif kind == "map":
+        normalized["values"] = _normalize(value["values"], namespace, names)
+    else:
+        return _resolved(names, kind, namespace)
+    return normalized
 
 
 def _short_json(value: Any) -> str:

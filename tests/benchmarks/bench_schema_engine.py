@@ -1,0 +1,241 @@
+"""Benchmark: our schema engine against Apache Avro's Python checker.
+
+Run from the repository root with ``.venv/bin/python -m tests.benchmarks.bench_schema_engine``.
+Prints figures; it is not a test and asserts nothing except that both
+engines give the same verdicts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+from avro.schema import parse as avro_parse
+
+from contracts.schema import ParsedSchema, check_compatibility, parse_schema
+
+FIELD_COUNTS = (10, 50, 200)
+ROUNDS = 3
+
+
+def build_schema(field_count: int) -> dict[str, Any]:
+    """A record mixing primitives, enums, nullable and multi-branch unions, arrays, maps
+    and nested records, deterministic for a field count."""
+    fields: list[dict[str, Any]] = []
+    for i in range(field_count):
+        slot = i % 10
+        name = f"field_{i}"
+        if slot == 0:
+            type_: Any = "long"
+        elif slot == 1:
+            type_ = "string"
+        elif slot == 2:
+            type_ = {"type": "enum", "name": f"Status{i}", "symbols": ["NEW", "PAID", "SHIPPED"]}
+        elif slot == 3:
+            type_ = ["null", "string"]
+        elif slot == 4:
+            type_ = {
+                "type": "record",
+                "name": f"Address{i}",
+                "fields": [
+                    {"name": "street", "type": "string"},
+                    {"name": "city", "type": "string"},
+                    {"name": "zip", "type": ["null", "string"], "default": None},
+                    {
+                        "name": "geo",
+                        "type": {
+                            "type": "record",
+                            "name": f"Geo{i}",
+                            "fields": [
+                                {"name": "lat", "type": "double"},
+                                {"name": "lon", "type": "double"},
+                            ],
+                        },
+                    },
+                ],
+            }
+        elif slot == 5:
+            type_ = {"type": "array", "items": "string"}
+        elif slot == 6:
+            type_ = {"type": "map", "values": "int"}
+        elif slot == 7:
+            type_ = ["null", "int", "string"]
+        elif slot == 8:
+            type_ = "int"
+        else:
+            type_ = [
+                "null",
+                {
+                    "type": "record",
+                    "name": f"Line{i}",
+                    "fields": [
+                        {"name": "sku", "type": "string"},
+                        {"name": "qty", "type": "int", "default": 1},
+                    ],
+                },
+            ]
+        field: dict[str, Any] = {"name": name, "type": type_}
+        if isinstance(type_, list) and type_[0] == "null":
+            field["default"] = None
+        fields.append(field)
+    return {"type": "record", "name": "Order", "namespace": "shop", "fields": fields}
+
+
+def variants(base: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Typical evolutions of ``base``: some compatible, some not."""
+
+    def changed(edit: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        schema = copy.deepcopy(base)
+        edit(schema)
+        return schema
+
+    return [
+        ("identical", copy.deepcopy(base)),
+        (
+            "optional field added",
+            changed(
+                lambda s: s["fields"].append(
+                    {"name": "note", "type": ["null", "string"], "default": None}
+                )
+            ),
+        ),
+        (
+            "required field added",
+            changed(lambda s: s["fields"].append({"name": "note", "type": "string"})),
+        ),
+        ("int promoted to long", changed(lambda s: s["fields"][8].update(type="long"))),
+        ("long narrowed to int", changed(lambda s: s["fields"][0].update(type="int"))),
+        (
+            "enum symbol removed",
+            changed(lambda s: s["fields"][2]["type"]["symbols"].remove("SHIPPED")),
+        ),
+    ]
+
+
+def time_per_call(function: Callable[[], object], budget: float = 0.3) -> float:
+    """Median seconds per call over ROUNDS rounds of about ``budget`` seconds each."""
+    function()
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        elapsed = time.perf_counter() - start
+        if elapsed > budget / 4:
+            break
+        calls *= 2
+    samples = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(calls):
+            function()
+        samples.append((time.perf_counter() - start) / calls)
+    return statistics.median(samples)
+
+
+def ours(new: Any, old: Any) -> bool:
+    return check_compatibility(new, [old], "BACKWARD").is_compatible
+
+
+def apache(new: Any, old: Any) -> bool:
+    reader = avro_parse(new) if isinstance(new, str) else new
+    writer = avro_parse(old) if isinstance(old, str) else old
+    result = ReaderWriterCompatibilityChecker().get_compatibility(reader, writer)
+    return result.compatibility is SchemaCompatibilityType.compatible
+
+
+def compare_with_apache() -> None:
+    print("BACKWARD check of a new schema against the previous one, ours vs Apache Avro")
+    print("  cold:       both schemas parsed from JSON text, then checked (the issue's figure)")
+    print("  cached old: the registry's stored version already parsed; new one parsed + checked")
+    print("  check only: both already parsed")
+    header = (
+        f"{'fields':>6}  {'change':<22} {'verdict':<12} {'ours/s':>8} {'avro/s':>8} "
+        f"{'cold':>6} {'cached':>7} {'check':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for count in FIELD_COUNTS:
+        base = build_schema(count)
+        old_text = json.dumps(base)
+        old_ours, old_avro = parse_schema(old_text), avro_parse(old_text)
+        totals = [0.0] * 6
+        for label, new in variants(base):
+            new_text = json.dumps(new)
+            new_ours, new_avro = parse_schema(new_text), avro_parse(new_text)
+            verdict = ours(new_text, old_text)
+            if verdict != apache(new_text, old_text):
+                raise SystemExit(f"verdicts differ for {count} fields, {label}")
+            timed = (
+                (ours, new_text, old_text),
+                (apache, new_text, old_text),
+                (ours, new_text, old_ours),
+                (apache, new_text, old_avro),
+                (ours, new_ours, old_ours),
+                (apache, new_avro, old_avro),
+            )
+            times = [
+                time_per_call(lambda f=function, n=new_arg, o=old_arg: f(n, o))
+                for function, new_arg, old_arg in timed
+            ]
+            totals = [t + x for t, x in zip(totals, times, strict=True)]
+            print(_row(count, label, "compatible" if verdict else "incompatible", times))
+        print(_row(count, "all six changes", "(same)", totals))
+
+
+def _row(count: int, label: str, verdict: str, times: list[float]) -> str:
+    return (
+        f"{count:>6}  {label:<22} {verdict:<12} {1 / times[0]:>8.0f} {1 / times[1]:>8.0f} "
+        f"{times[1] / times[0]:>5.1f}x {times[3] / times[2]:>6.1f}x {times[5] / times[4]:>6.0f}x"
+    )
+
+
+def full_transitive_history() -> None:
+    base = build_schema(50)
+    history: list[ParsedSchema] = []
+    cache: dict[str, ParsedSchema] = {}
+    for version in range(100):
+        schema = copy.deepcopy(base)
+        for extra in range(version):
+            schema["fields"].append(
+                {"name": f"added_{extra}", "type": ["null", "string"], "default": None}
+            )
+        parsed = parse_schema(schema)
+        history.append(cache.setdefault(parsed.fingerprint, parsed))
+    new = copy.deepcopy(base)
+    new["fields"] = list(new["fields"]) + [
+        {"name": f"added_{extra}", "type": ["null", "string"], "default": None}
+        for extra in range(100)
+    ]
+    new_parsed = parse_schema(new)
+    result = check_compatibility(new_parsed, history, "FULL_TRANSITIVE")
+    assert result.is_compatible
+    per_check = time_per_call(
+        lambda: check_compatibility(new_parsed, history, "FULL_TRANSITIVE"), budget=1.0
+    )
+    incompatible = copy.deepcopy(new)
+    incompatible["fields"][0]["type"] = "int"
+    incompatible_parsed = parse_schema(incompatible)
+    per_failing_check = time_per_call(
+        lambda: check_compatibility(incompatible_parsed, history, "FULL_TRANSITIVE"), budget=1.0
+    )
+    print()
+    print(
+        "FULL_TRANSITIVE against 100 versions of a 50-field schema (parsed, cached by fingerprint)"
+    )
+    print(f"  compatible new version:   {per_check * 1000:7.2f} ms per check")
+    failing = check_compatibility(incompatible_parsed, history, "FULL_TRANSITIVE")
+    print(
+        f"  incompatible new version: {per_failing_check * 1000:7.2f} ms per check "
+        f"({len(failing.incompatibilities)} incompatibilities explained)"
+    )
+
+
+if __name__ == "__main__":
+    compare_with_apache()
+    full_transitive_history()
