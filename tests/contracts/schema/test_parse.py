@@ -117,3 +117,133 @@ def test_a_schema_over_the_size_limit_is_rejected():
     raw = record(*({"name": f"f{i}", "type": "string"} for i in range(10)))
     with pytest.raises(SchemaError, match="limit"):
         parse_schema(json.dumps(raw), max_bytes=100)
+
+
+NOT_SCHEMAS = [
+    "",
+    "null",
+    "42",
+    '{"type": "record"}',
+    '{"name": "R"}',
+    '{"type": {"type": "int"}}',
+    '{"type": "record", "name": "R", "fields": {}}',
+    '{"type": "record", "name": "R", "fields": [1]}',
+    '{"type": "array"}',
+    '{"type": "enum", "name": "E", "symbols": "A"}',
+    '["null", ["int"]]',
+    '{"type": "record", "name": "R", "fields": [{"name": "a", "type": "int", "order": "up"}]}',
+    b"\xff\xfe",
+]
+
+
+@pytest.mark.parametrize("text", NOT_SCHEMAS)
+def test_json_that_is_not_a_schema_raises_only_schema_error(text):
+    with pytest.raises(SchemaError):
+        parse_schema(text)
+
+
+def test_a_deeply_nested_json_value_is_rejected_without_recursion_error():
+    value: list = []
+    for _ in range(10_000):
+        value = [value]
+    with pytest.raises(SchemaError, match="nested deeper"):
+        parse_schema(value)
+
+
+def test_ten_thousand_nested_records_are_rejected_without_recursion_error():
+    text = '{"type":"record","name":"R","fields":[{"name":"f","type":' * 10_000
+    text += '"int"}]}' * 10_000
+    with pytest.raises(SchemaError):
+        parse_schema(text)
+
+
+def test_a_five_mib_schema_is_rejected_by_the_default_size_limit():
+    fields = [{"name": f"field_{i}", "type": "string", "doc": "x" * 200} for i in range(25_000)]
+    text = json.dumps(record(*fields))
+    assert len(text) > 5 * 1024 * 1024
+    with pytest.raises(SchemaError, match="1048576-byte limit"):
+        parse_schema(text)
+    with pytest.raises(SchemaError, match="1048576-byte limit"):
+        parse_schema(record(*fields))
+
+
+def test_the_size_limit_is_configurable():
+    raw = record(*({"name": f"f{i}", "type": "string"} for i in range(100)))
+    parse_schema(json.dumps(raw), max_bytes=10_000)
+    with pytest.raises(SchemaError):
+        parse_schema(json.dumps(raw), max_bytes=1_000)
+
+
+@pytest.mark.parametrize("name", ["Ré", "名前", "Ä"])
+def test_unicode_names_are_rejected_as_the_specification_requires(name):
+    with pytest.raises(SchemaError) as excinfo:
+        parse_schema(record(name=name))
+    assert excinfo.value.path == "/name"
+
+
+def test_unicode_docs_and_defaults_are_fine():
+    parsed = parse_schema(record({"name": "a", "type": "string", "default": "é名", "doc": "ü"}))
+    assert "é名" in parsed.normalized
+
+
+def test_a_self_referencing_record_parses():
+    parsed = parse_schema(
+        record({"name": "value", "type": "int"}, {"name": "next", "type": ["null", "R"]})
+    )
+    assert parsed.canonical.endswith('["null","R"]}]}')
+
+
+def test_a_name_used_before_it_is_defined_is_an_unknown_type():
+    with pytest.raises(SchemaError, match="unknown type"):
+        parse_schema(record({"name": "a", "type": "Later"}))
+
+
+def test_a_name_without_dots_inherits_the_enclosing_namespace():
+    inner = {"type": "enum", "name": "Color", "symbols": ["RED"]}
+    parsed = parse_schema(
+        record({"name": "a", "type": inner}, {"name": "b", "type": "Color"}, namespace="shop")
+    )
+    assert '"name":"shop.Color"' in parsed.canonical
+    assert '"type":"shop.Color"' in parsed.canonical
+
+
+def test_defaults_are_validated_against_their_types():
+    good = [
+        ("int", 1),
+        ("long", 2**62),
+        ("float", 1),
+        ("double", 1.5),
+        ("boolean", True),
+        ("bytes", "\u00ff"),
+        ("string", "x"),
+        (["null", "string"], None),
+        (["string", "null"], "x"),
+        ({"type": "array", "items": "int"}, [1, 2]),
+        ({"type": "map", "values": "long"}, {"a": 1}),
+        ({"type": "fixed", "name": "F", "size": 2}, "ab"),
+        ({"type": "enum", "name": "E", "symbols": ["A"]}, "A"),
+    ]
+    for type_, default in good:
+        parse_schema(record({"name": "a", "type": type_, "default": default}))
+    bad = [
+        ("int", 2**31),
+        ("int", 1.0),
+        ("long", True),
+        ("float", "1"),
+        ("string", None),
+        (["null", "string"], "x"),
+        ({"type": "fixed", "name": "F", "size": 2}, "abc"),
+        ({"type": "enum", "name": "E", "symbols": ["A"]}, "B"),
+        ({"type": "map", "values": "long"}, {"a": "b"}),
+    ]
+    for type_, default in bad:
+        with pytest.raises(SchemaError) as excinfo:
+            parse_schema(record({"name": "a", "type": type_, "default": default}))
+        assert excinfo.value.path == "/fields/0/default"
+
+
+def test_a_parsed_schema_is_returned_unchanged_and_compares_by_fingerprint():
+    parsed = parse_schema(record({"name": "a", "type": "int"}))
+    assert parse_schema(parsed) is parsed
+    assert parsed == parse_schema(json.dumps(record({"name": "a", "type": "int"})))
+    assert len({parsed, parse_schema(record({"name": "a", "type": "int"}))}) == 1
