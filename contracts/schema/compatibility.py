@@ -280,7 +280,10 @@ class _Checker:
             assert isinstance(writer, RecordNode)
             if not _names_match(reader, writer):
                 return False
-            for reader_field in reader.fields:
+            # Fields of the same name and identical type need no further look.
+            differing = reader.field_keys.items() - writer.field_keys.items()
+            for name, _ in differing:
+                reader_field = reader.fields_by_name[name]
                 writer_field = _writer_field(reader_field, writer)
                 if writer_field is None:
                     if not reader_field.has_default:
@@ -389,7 +392,10 @@ class _Checker:
         out: list[_Problem],
     ) -> None:
         prefix = f"{field}." if field else ""
+        writer_keys = writer.field_keys
         for i, reader_field in enumerate(reader.fields):
+            if writer_keys.get(reader_field.name) == reader.field_keys[reader_field.name]:
+                continue
             field_path = prefix + reader_field.name
             field_pointer = f"{path}/fields/{i}"
             writer_field = _writer_field(reader_field, writer)

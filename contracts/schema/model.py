@@ -70,6 +70,10 @@ class RecordNode(NamedNode):
 
     fields: list[FieldNode] = field(default_factory=list)
     fields_by_name: dict[str, FieldNode] = field(default_factory=dict)
+    # Field name -> digest of its type when that digest is an identity (closed),
+    # else a number used nowhere else; lets the checker find the fields that
+    # differ from another record with one C-level set difference.
+    field_keys: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(eq=False, slots=True)

@@ -472,6 +472,7 @@ class _Builder:
             )
             record.fields.append(field_node)
             by_name[name] = field_node
+            record.field_keys[name] = digest if not refs else -next(_NEXT_ID)
             if has_default:
                 self.fields_with_defaults.append(field_node)
             if refs:
