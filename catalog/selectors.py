@@ -7,25 +7,37 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from catalog.models import Consumer, FieldSemantics, Team, Topic
 from contracts.selectors import SchemaField, topic_latest_schema_fields
 
 
+def _active_consumer_count() -> Subquery:
+    # A correlated subquery rather than JOIN + GROUP BY: the database then counts only for the
+    # rows of the page it returns, not for every matching topic before LIMIT.
+    return Subquery(
+        Consumer.objects.filter(topic=OuterRef("pk"))
+        .exclude(status=Consumer.Status.RETIRED)
+        .order_by()
+        .values("topic")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+
+
 def topic_search(*, query: str = "", status: str = "", domain: str = "") -> QuerySet[Topic]:
-    """Topics matching a free-text query on name, domain and owner, newest schema first."""
+    """Topics matching a free-text query on name, domain and owner, ordered by name."""
     topics = Topic.objects.select_related("owner").annotate(
-        active_consumers=Count("consumers", filter=~Q(consumers__status=Consumer.Status.RETIRED))
+        active_consumers=Coalesce(_active_consumer_count(), 0)
     )
     query = query.strip()
     if query:
-        topics = topics.filter(
-            Q(name__icontains=query)
-            | Q(domain__icontains=query)
-            | Q(owner__slug__icontains=query)
-            | Q(owner__name__icontains=query)
-        )
+        # The domain is the name's first segment, so matching the name covers it. Owners are
+        # matched first (there are few teams) so the topic scan needs no join.
+        owners = Team.objects.filter(Q(slug__icontains=query) | Q(name__icontains=query))
+        topics = topics.filter(Q(name__icontains=query) | Q(owner_id__in=owners.values("pk")))
     if status:
         topics = topics.filter(status=status)
     if domain:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from catalog.models import AuditEvent, Membership, Team, Topic
+from catalog.models import AuditEvent, Membership
 from tests.factories import MembershipFactory, TeamFactory, TopicFactory, UserFactory
 
 
 @pytest.fixture
-def orders(db) -> Team:
+def orders(db):
     return TeamFactory(slug="orders", name="Orders")
 
 
 @pytest.fixture
-def analytics(db) -> Team:
+def analytics(db):
     return TeamFactory(slug="analytics", name="Analytics")
 
 
@@ -47,7 +47,7 @@ def pat(db):
 
 
 @pytest.fixture
-def topic(orders) -> Topic:
+def topic(orders):
     return TopicFactory(name="orders.order.created", owner=orders)
 
 
