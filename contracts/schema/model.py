@@ -20,6 +20,10 @@ NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 class Node:
     """Base of every schema node.
 
+    ``pointer`` is the JSON pointer of the definition ("" for the plain
+    primitive nodes, which all schemas share). Nodes are never mutated once
+    parsing is done.
+
     ``digest`` identifies the node's structure exactly (equal digests, equal
     structure; see ``contracts.schema.parse._intern``); it is only an identity
     of the whole subtree when ``closed`` is true, i.e. when the subtree does

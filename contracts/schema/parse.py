@@ -198,6 +198,11 @@ def _intern(key: tuple[Any, ...]) -> int:
 
 
 _PRIMITIVE_DIGESTS = {kind: _intern(("primitive", kind)) for kind in PRIMITIVE_TYPES}
+# Plain primitives carry no information of their own, so all schemas share one
+# immutable node per type (their pointer is therefore "").
+_PRIMITIVE_NODES = {
+    kind: PrimitiveNode(kind, "", None, digest) for kind, digest in _PRIMITIVE_DIGESTS.items()
+}
 
 
 def _check_name(name: object, pointer: str, what: str) -> str:
@@ -265,11 +270,10 @@ class _Builder:
             raise SchemaError("'type' must be a string naming a type", f"{pointer}/type")
         if kind in PRIMITIVE_TYPES:
             logical = value.get("logicalType")
+            if not isinstance(logical, str):
+                return _PRIMITIVE_NODES[kind], _EMPTY, _PRIMITIVE_DIGESTS[kind]
             digest = _PRIMITIVE_DIGESTS[kind]
-            node = PrimitiveNode(
-                kind, pointer, logical if isinstance(logical, str) else None, digest
-            )
-            return node, _EMPTY, digest
+            return PrimitiveNode(kind, pointer, logical, digest), _EMPTY, digest
         if kind in ("record", "error", "enum", "fixed"):
             return self._named(value, kind, namespace, pointer)
         if kind == "array":
@@ -283,8 +287,7 @@ class _Builder:
         self, name: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
         if name in PRIMITIVE_TYPES:
-            digest = _PRIMITIVE_DIGESTS[name]
-            return PrimitiveNode(name, pointer, None, digest), _EMPTY, digest
+            return _PRIMITIVE_NODES[name], _EMPTY, _PRIMITIVE_DIGESTS[name]
         named = _lookup(self.names, name, namespace)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
