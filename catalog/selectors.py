@@ -79,6 +79,11 @@ class TopicDetail:
         return rows
 
     @property
+    def all_field_readers(self) -> int:
+        """How many consumers read every field (registered with no field list)."""
+        return sum(1 for consumer in self.consumers if not consumer.fields)
+
+    @property
     def readers_by_field(self) -> dict[str, list[Consumer]]:
         readers: dict[str, list[Consumer]] = {}
         for consumer in self.consumers:

@@ -212,6 +212,7 @@ def _field_card_context(
         "schema_field": schema_field,
         "semantics": semantics,
         "readers": detail.readers_by_field.get(path, []),
+        "all_field_readers": detail.all_field_readers,
         "can_manage": True,
     }
 

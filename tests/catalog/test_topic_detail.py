@@ -64,3 +64,14 @@ def test_the_page_does_a_bounded_number_of_queries(
     with django_assert_max_num_queries(8):
         response = as_charlie.get(topic.get_absolute_url())
     assert len(response.context["detail"].consumers) == 30
+
+
+def test_each_field_card_names_its_readers(as_charlie, topic, analytics):
+    register_schema(topic)
+    ConsumerFactory(topic=topic, team=analytics, name="funnel", fields=["customer_id"])
+    ConsumerFactory(topic=topic, team=analytics, name="lake", fields=[])
+    body = as_charlie.get(topic.get_absolute_url()).content.decode()
+    card = body.split('id="field-customer_id"')[1].split("</article>")[0]
+    assert "funnel" in card and "1 consumer reading every field" in card
+    other = body.split('id="field-order_id"')[1].split("</article>")[0]
+    assert "funnel" not in other and "1 consumer reading every field" in other
