@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -85,6 +86,11 @@ class ParsedSchema:
         """Hex SHA-256 of ``normalized``."""
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:
+        # Node digests are only meaningful inside the process that interned
+        # them, so a pickled schema (a cache, a task queue) is parsed afresh.
+        return (_unpickle, (self.raw,))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ParsedSchema):
             return NotImplemented
@@ -126,6 +132,11 @@ def parse_schema(
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
     return ParsedSchema(raw=raw, root=root, names=builder.names)
+
+
+def _unpickle(raw: Any) -> ParsedSchema:
+    # It was accepted once, so only its nesting needs guarding again.
+    return parse_schema(raw, max_bytes=sys.maxsize)
 
 
 def _load(schema: object, max_bytes: int, max_depth: int) -> Any:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import fastavro.schema
 import pytest
 
-from contracts.schema import SchemaError, field_paths, parse_schema
+from contracts.schema import SchemaError, check_compatibility, field_paths, parse_schema
 
 
 def record(*fields, name="R", **extra):
@@ -247,3 +248,12 @@ def test_a_parsed_schema_is_returned_unchanged_and_compares_by_fingerprint():
     assert parse_schema(parsed) is parsed
     assert parsed == parse_schema(json.dumps(record({"name": "a", "type": "int"})))
     assert len({parsed, parse_schema(record({"name": "a", "type": "int"}))}) == 1
+
+
+def test_a_parsed_schema_survives_pickling_for_caches_and_task_queues():
+    parsed = parse_schema(record({"name": "a", "type": "int"}))
+    restored = pickle.loads(pickle.dumps(parsed))
+    assert restored == parsed and restored.canonical == parsed.canonical
+    wider = record({"name": "a", "type": "long"})
+    assert check_compatibility(wider, [restored]).is_compatible
+    assert not check_compatibility(restored, [wider]).is_compatible
