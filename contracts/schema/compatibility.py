@@ -226,6 +226,12 @@ class _Checker:
             return []
         problems: list[_Problem] = []
         self.explain(reader, writer, "", "", "the top-level type", problems)
+        if not problems:
+            # Cannot happen if explain mirrors compatible(); if it ever does, the
+            # verdict must still be "incompatible" rather than silently flip.
+            problems.append(
+                _Problem(Rule.TYPE_MISMATCH, "", "", "the top-level type", reader, writer)
+            )
         return problems
 
     def compatible(self, reader: Node, writer: Node) -> bool:
