@@ -149,6 +149,18 @@ REST_FRAMEWORK = {
 
 CATALOG_TOPICS_PER_PAGE = envint("CATALOG_TOPICS_PER_PAGE", 25)
 
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a verified Basic login or API token is trusted before it is checked again.
+API_AUTH_CACHE_SECONDS = envint("API_AUTH_CACHE_SECONDS", 60)
+
+# Schema registry (Confluent-compatible API under /registry/).
+REGISTRY_REQUIRE_CATALOGED_TOPICS = envbool("REGISTRY_REQUIRE_CATALOGED_TOPICS", False)
+REGISTRY_ALLOW_ANONYMOUS_READS = envbool("REGISTRY_ALLOW_ANONYMOUS_READS", False)
+REGISTRY_MAX_SCHEMA_BYTES = envint("REGISTRY_MAX_SCHEMA_BYTES", 1_048_576)
+# A request body may carry the schema JSON-escaped inside another JSON document.
+REGISTRY_MAX_BODY_BYTES = envint("REGISTRY_MAX_BODY_BYTES", 2 * 1_048_576 + 65_536)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, REGISTRY_MAX_BODY_BYTES)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

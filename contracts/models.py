@@ -1,8 +1,4 @@
-"""Schema storage: subjects, schemas (global ids) and subject versions.
-
-Issue 2 only needs enough of this to know a topic's fields; the registry API (issue 4) builds the
-gate, config and mode on top of the same tables.
-"""
+"""Schema storage: subjects, schemas (global ids), subject versions and registry config."""
 
 from __future__ import annotations
 
@@ -10,6 +6,39 @@ from django.conf import settings
 from django.db import models
 
 from catalog.models import Topic
+
+
+class Compatibility(models.TextChoices):
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    NONE = "NONE"
+
+
+class Mode(models.TextChoices):
+    READWRITE = "READWRITE"
+    READONLY = "READONLY"
+
+
+class RegistryConfig(models.Model):
+    """The registry-wide compatibility level and mode: one row, created on first write."""
+
+    compatibility = models.CharField(
+        max_length=32, choices=Compatibility.choices, default=Compatibility.BACKWARD
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.READWRITE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="registry_config_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"registry config ({self.compatibility}, {self.mode})"
 
 
 class Subject(models.Model):
@@ -22,6 +51,11 @@ class Subject(models.Model):
         Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="subjects"
     )
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.VALUE)
+    # Subject-level overrides; empty means "use the registry-wide setting".
+    compatibility = models.CharField(
+        max_length=32, choices=Compatibility.choices, blank=True, default=""
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,3 +89,16 @@ HX = {"HTTP_HX_REQUEST": "true"}
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests are not about the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    # Verified credentials and rendered schemas are cached per process; ids are reused across
+    # tests because each test's database is rolled back.
+    from django.core.cache import cache
+
+    from contracts.registry_api import _schema_by_id_body
+
+    cache.clear()
+    _schema_by_id_body.cache_clear()
+    yield
