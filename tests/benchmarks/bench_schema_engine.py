@@ -8,6 +8,7 @@ engines give the same verdicts.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -183,7 +184,7 @@ def compare_with_apache() -> None:
                 (apache, new_avro, old_avro),
             )
             times = [
-                time_per_call(lambda f=function, n=new_arg, o=old_arg: f(n, o))
+                time_per_call(functools.partial(function, new_arg, old_arg))
                 for function, new_arg, old_arg in timed
             ]
             totals = [t + x for t, x in zip(totals, times, strict=True)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 from avro.schema import parse as avro_parse
@@ -30,7 +31,7 @@ PAIRS = 1_200
 
 def corpus(seed: int, size: int):
     rng = random.Random(seed)
-    pairs = []
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     while len(pairs) < size:
         gen = SchemaGenerator(rng, namespace=rng.choice([None, "com.example"]))
         writer = gen.record(rng.randint(2, 8), depth=2, recursive=rng.random() < 0.15)
