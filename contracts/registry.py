@@ -420,8 +420,10 @@ def _subject_for_write(name: str, principal: ApiPrincipal) -> Subject:
             name=name, defaults={"topic": topic, "role": role}
         )
     _require_write(principal, subject)
+    # Lock the subject row only: concurrent writes to one subject queue here, so versions stay
+    # contiguous. (PostgreSQL cannot lock the nullable side of the topic join.)
     return (
-        Subject.objects.select_for_update()
+        Subject.objects.select_for_update(of=("self",))
         .select_related("topic", "topic__owner")
         .get(pk=subject.pk)
     )

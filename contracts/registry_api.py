@@ -9,6 +9,7 @@ status codes and ``error_code``s.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ from contracts import registry
 from contracts.registry import RegistryError
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+logger = logging.getLogger(__name__)
 Handler = Callable[..., HttpResponse]
 
 
@@ -101,6 +103,10 @@ def endpoint(
             return handler(request, principal, **kwargs)
         except RegistryError as error:
             return _error(error)
+        except Exception:
+            # A bug or an outage: still answer in Confluent's shape, and log the traceback.
+            logger.exception("registry request failed: %s %s", request.method, request.path)
+            return _error(RegistryError(500, 50001, "Error in the backend data store"))
 
     return view
 
