@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalog import views
+from contracts.api import TopicSchemaCheckApi
 
 catalog_patterns = (
     [
@@ -29,4 +30,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("registry/", include("contracts.urls")),
+    path(
+        "api/v1/topics/<str:name>/check",
+        TopicSchemaCheckApi.as_view(),
+        name="api-topic-check",
+    ),
 ]

@@ -239,7 +239,7 @@ def lookup(name: str, schema_text: str, *, deleted: bool = False) -> RegisteredV
         versions = versions.filter(deleted=False)
     if not versions.exists():
         raise subject_not_found(name)
-    parsed = _parse_submitted(schema_text)
+    parsed = parse_submitted(schema_text)
     row = (
         versions.filter(schema__fingerprint=parsed.fingerprint)
         .select_related("schema")
@@ -287,7 +287,7 @@ def subject_mode(name: str) -> str:
 # --- the gate ----------------------------------------------------------------------------
 
 
-def _parse_submitted(schema_text: str, schema_type: str | None = None) -> ParsedSchema:
+def parse_submitted(schema_text: str, schema_type: str | None = None) -> ParsedSchema:
     if schema_type is not None and schema_type.upper() not in SUPPORTED_TYPES:
         raise invalid_schema(
             f"schemaType {schema_type} is not supported; this registry stores AVRO schemas"
@@ -328,7 +328,7 @@ class GateVerdict:
         return lines
 
 
-def _history(subject: Subject | None) -> list[SchemaVersion]:
+def subject_history(subject: Subject | None) -> list[SchemaVersion]:
     if subject is None:
         return []
     return list(
@@ -348,7 +348,7 @@ def evaluate(
     """Check ``parsed`` against ``history`` (default: the subject's live versions) at ``level``
     (default: the subject's), and find the consumers the incompatibilities would break."""
     level = level or effective_compatibility(subject)
-    history = list(history) if history is not None else _history(subject)
+    history = list(history) if history is not None else subject_history(subject)
     result = check_compatibility(
         parsed,
         [parsed_schema(v.schema) for v in history],
@@ -514,11 +514,11 @@ def register(
     The same schema again returns its existing id and version. A schema the subject's
     compatibility level refuses raises 409 naming the rule, the field and the consumers it
     would break; nothing is written."""
-    parsed = _parse_submitted(schema_text, schema_type)
+    parsed = parse_submitted(schema_text, schema_type)
     with transaction.atomic():
         _require_writable_mode(Subject.objects.filter(name=subject_name).first(), subject_name)
         subject = _subject_for_write(subject_name, principal)
-        history = _history(subject)
+        history = subject_history(subject)
         for row in history:
             if row.schema.fingerprint == parsed.fingerprint:
                 return Registration(row.schema_id, row.version, created=False)
@@ -568,7 +568,7 @@ def check(
     *, subject_name: str, schema_text: str, schema_type: str | None, version: VersionSpec | None
 ) -> GateVerdict:
     """Dry run of the gate: against one version, or (``version=None``) the level's versions."""
-    parsed = _parse_submitted(schema_text, schema_type)
+    parsed = parse_submitted(schema_text, schema_type)
     subject = Subject.objects.filter(name=subject_name).select_related("topic").first()
     if version is None:
         return evaluate(subject, parsed)
