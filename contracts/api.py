@@ -53,7 +53,7 @@ class TopicSchemaCheckApi(APIView):
         subject = Subject.objects.filter(name=subject_name).select_related("topic").first()
         history = registry.subject_history(subject)
         level = registry.effective_compatibility(subject)
-        existing = [registry.parsed_schema(v.schema) for v in history]
+        existing = registry.parsed_history(history)
         labels = [f"version {v.version}" for v in history]
         verdicts = {
             lvl: check_compatibility(parsed, existing, lvl, version_labels=labels).as_dict()

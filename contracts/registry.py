@@ -7,10 +7,11 @@ Everything here speaks in subjects, versions and global schema ids, and fails wi
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 from django.conf import settings
@@ -117,14 +118,42 @@ def parse_mode(raw: Any) -> str:
 # --- reading -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def _parsed(fingerprint: str, text: str) -> ParsedSchema:
-    # Stored schemas never change: parse each once per process, keyed by fingerprint.
-    return parse_schema(text, max_bytes=max(len(text.encode()), 1))
+# Stored schemas never change: each is parsed once per process and kept by fingerprint, so a
+# check against 100 versions neither re-parses nor even re-reads their text.
+_PARSED: OrderedDict[str, ParsedSchema] = OrderedDict()
+_PARSED_MAX = 4096
+
+
+def _remember(fingerprint: str, parsed: ParsedSchema) -> ParsedSchema:
+    _PARSED[fingerprint] = parsed
+    _PARSED.move_to_end(fingerprint)
+    while len(_PARSED) > _PARSED_MAX:
+        _PARSED.popitem(last=False)
+    return parsed
 
 
 def parsed_schema(schema: Schema) -> ParsedSchema:
-    return _parsed(schema.fingerprint, schema.text)
+    cached = _PARSED.get(schema.fingerprint)
+    if cached is not None:
+        return cached
+    return _remember(schema.fingerprint, parse_schema(schema.text, max_bytes=len(schema.text) + 1))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A live version of a subject, without its text (loaded only when not yet parsed)."""
+
+    version: int
+    schema_id: int
+    fingerprint: str
+
+
+def parsed_history(entries: Sequence[HistoryEntry]) -> list[ParsedSchema]:
+    missing = {e.schema_id for e in entries if e.fingerprint not in _PARSED}
+    if missing:
+        for schema in Schema.objects.filter(pk__in=missing).only("text", "fingerprint"):
+            parsed_schema(schema)
+    return [_PARSED[e.fingerprint] for e in entries]
 
 
 @dataclass(frozen=True)
@@ -288,19 +317,34 @@ def subject_mode(name: str) -> str:
 
 
 def parse_submitted(schema_text: str, schema_type: str | None = None) -> ParsedSchema:
+    """Parse a schema a client sent, as the registry's 42201 / 42209 errors."""
     if schema_type is not None and schema_type.upper() not in SUPPORTED_TYPES:
         raise invalid_schema(
             f"schemaType {schema_type} is not supported; this registry stores AVRO schemas"
         )
     limit = settings.REGISTRY_MAX_SCHEMA_BYTES
-    if len(schema_text.encode()) > limit:
+    raw = schema_text.encode()
+    if len(raw) > limit:
         raise RegistryError(
             422, 42209, f"Schema too large: the limit is {limit} bytes (REGISTRY_MAX_SCHEMA_BYTES)"
         )
+    # Serializers send the very same text on every start, from every instance: remember the
+    # parse by a digest of the exact bytes (only valid schemas are remembered).
+    key = hashlib.sha256(raw).hexdigest()
+    cached = _SUBMITTED.get(key)
+    if cached is not None:
+        return cached
     try:
-        return parse_schema(schema_text, max_bytes=limit)
+        parsed = parse_schema(schema_text, max_bytes=limit)
     except SchemaError as exc:
         raise invalid_schema(str(exc)) from exc
+    _SUBMITTED[key] = parsed
+    while len(_SUBMITTED) > _PARSED_MAX:
+        _SUBMITTED.popitem(last=False)
+    return parsed
+
+
+_SUBMITTED: OrderedDict[str, ParsedSchema] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -328,36 +372,38 @@ class GateVerdict:
         return lines
 
 
-def subject_history(subject: Subject | None) -> list[SchemaVersion]:
+def subject_history(subject: Subject | None) -> list[HistoryEntry]:
+    """The subject's live versions, oldest first (one small query: no schema texts)."""
     if subject is None:
         return []
-    return list(
+    rows = (
         SchemaVersion.objects.filter(subject=subject, deleted=False)
-        .select_related("schema")
         .order_by("version")
+        .values_list("version", "schema_id", "schema__fingerprint")
     )
+    return [
+        HistoryEntry(version, schema_id, fingerprint) for version, schema_id, fingerprint in rows
+    ]
 
 
 def evaluate(
     subject: Subject | None,
     parsed: ParsedSchema,
     *,
-    history: Sequence[SchemaVersion] | None = None,
+    history: Sequence[HistoryEntry] | None = None,
     level: str | None = None,
 ) -> GateVerdict:
     """Check ``parsed`` against ``history`` (default: the subject's live versions) at ``level``
     (default: the subject's), and find the consumers the incompatibilities would break."""
     level = level or effective_compatibility(subject)
     history = list(history) if history is not None else subject_history(subject)
+    existing = parsed_history(history)
     result = check_compatibility(
-        parsed,
-        [parsed_schema(v.schema) for v in history],
-        level,
-        version_labels=[f"version {v.version}" for v in history],
+        parsed, existing, level, version_labels=[f"version {v.version}" for v in history]
     )
     affected: list[AffectedConsumer] = []
     if not result.is_compatible and history and subject is not None:
-        changes = diff_schemas(parsed_schema(history[-1].schema), parsed)
+        changes = diff_schemas(existing[-1], parsed)
         paths = breaking_paths(changes, result.incompatibilities)
         affected = consumers_affected(topic_active_consumers(subject.topic), paths)
     compared = [v.version for v in history]
@@ -515,13 +561,19 @@ def register(
     compatibility level refuses raises 409 naming the rule, the field and the consumers it
     would break; nothing is written."""
     parsed = parse_submitted(schema_text, schema_type)
+    # Serializers re-register on every start: answer that without locking anything.
+    existing = SchemaVersion.objects.filter(
+        subject__name=subject_name, deleted=False, schema__fingerprint=parsed.fingerprint
+    ).first()
+    if existing is not None:
+        return Registration(existing.schema_id, existing.version, created=False)
     with transaction.atomic():
         _require_writable_mode(Subject.objects.filter(name=subject_name).first(), subject_name)
         subject = _subject_for_write(subject_name, principal)
         history = subject_history(subject)
-        for row in history:
-            if row.schema.fingerprint == parsed.fingerprint:
-                return Registration(row.schema_id, row.version, created=False)
+        for entry in history:
+            if entry.fingerprint == parsed.fingerprint:
+                return Registration(entry.schema_id, entry.version, created=False)
         verdict = evaluate(subject, parsed, history=history)
         if not verdict.is_compatible:
             raise incompatible_error(subject, verdict)
@@ -575,7 +627,8 @@ def check(
     row = _version_row(subject_name, version)
     # Against one named version, the level's direction applies to that version alone.
     level = effective_compatibility(subject).removesuffix("_TRANSITIVE")
-    return evaluate(subject, parsed, history=[row], level=level)
+    entry = HistoryEntry(row.version, row.schema_id, row.schema.fingerprint)
+    return evaluate(subject, parsed, history=[entry], level=level)
 
 
 def delete_subject(*, principal: ApiPrincipal, subject_name: str, permanent: bool) -> list[int]:
