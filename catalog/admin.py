@@ -15,6 +15,7 @@ from catalog.models import (
     DeliverySLA,
     FieldSemantics,
     Membership,
+    Notification,
     Team,
     Topic,
 )
@@ -137,3 +138,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "team", "channel", "event", "status", "attempts"]
+    list_filter = ["status", "channel", "event"]
+    list_select_related = ["team"]
+    search_fields = ["subject", "team__slug", "idempotency_key"]
+    readonly_fields = [f.name for f in Notification._meta.fields]

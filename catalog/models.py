@@ -318,3 +318,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notification(models.Model):
+    """The outbox: one message to one team over one channel. The row exists before any task
+    does, so a broker outage delays a notification but never loses it."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    event = models.CharField(max_length=64)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=300, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep: pending notifications, oldest first; the failed-delivery count.
+            models.Index(fields=["status", "created_at"], name="notification_status_idx"),
+            # A team's notifications page, newest first.
+            models.Index(fields=["team", "-created_at"], name="notification_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.team} by {self.channel} ({self.status})"

@@ -58,7 +58,8 @@ def breaking_paths(
     return list(paths)
 
 
-def _touches(read: str, broken: str) -> bool:
+def touches(read: str, broken: str) -> bool:
+    """Whether a consumer reading path ``read`` is touched by a change at path ``broken``."""
     # Reading a record touches changes inside it; reading a nested field is hit when an
     # enclosing record is removed or retyped.
     return read == broken or broken.startswith(read + ".") or read.startswith(broken + ".")
@@ -75,7 +76,7 @@ def consumers_affected(
         if consumer.status == Consumer.Status.RETIRED:
             continue
         if consumer.fields:
-            hit = [p for p in paths if any(_touches(read, p) for read in consumer.fields)]
+            hit = [p for p in paths if any(touches(read, p) for read in consumer.fields)]
         else:
             hit = list(paths)
         if hit:

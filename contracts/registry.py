@@ -22,12 +22,14 @@ from catalog.audit import audit_record
 from catalog.authentication import ApiPrincipal
 from catalog.models import Topic
 from catalog.naming import validate_kafka_topic_name
+from catalog.notifications import notify_teams
 from catalog.permissions import is_platform, user_team_ids
 from contracts.impact import (
     AffectedConsumer,
     breaking_paths,
     consumers_affected,
     topic_active_consumers,
+    touches,
 )
 from contracts.models import Compatibility, Mode, RegistryConfig, Schema, SchemaVersion, Subject
 from contracts.schema import (
@@ -598,7 +600,66 @@ def register(
                 "compatibility": verdict.level,
             },
         )
+        previous = parsed_history(history[-1:])
+        _announce_registration(
+            subject, version.version, principal, parsed, previous[0] if previous else None, verdict
+        )
     return Registration(schema.pk, version.version, created=True)
+
+
+def _announce_registration(
+    subject: Subject,
+    version: int,
+    principal: ApiPrincipal,
+    parsed: ParsedSchema,
+    previous: ParsedSchema | None,
+    verdict: GateVerdict,
+) -> None:
+    """Tell every team consuming the topic that a compatible version landed (informational),
+    naming the changed fields its consumers read."""
+    consumers = topic_active_consumers(subject.topic)
+    if not consumers or subject.topic is None:
+        return
+    topic = subject.topic
+    changes = diff_schemas(previous, parsed) if previous is not None else []
+    link = settings.SITE_URL.rstrip("/") + topic.get_absolute_url()
+    author = principal.user.get_username()
+    by_team: dict[str, list[Any]] = {}
+    for consumer in consumers:
+        by_team.setdefault(consumer.team.slug, []).append(consumer)
+    for team_consumers in by_team.values():
+        team = team_consumers[0].team
+        reads: set[str] = {f for c in team_consumers for f in c.fields}
+        reads_all = any(not c.fields for c in team_consumers)
+        relevant = [c for c in changes if reads_all or any(touches(r, c.path) for r in reads)]
+        lines = [
+            f"{author} registered version {version} of {subject.name} (topic {topic.name}).",
+            f"Verdict: compatible under {verdict.level}; your consumers keep working.",
+        ]
+        if relevant:
+            lines.append("Changes to fields your consumers read:")
+            lines += [f"  - {c.message}" for c in relevant]
+        else:
+            lines.append("No field your consumers read changed.")
+        lines.append(f"Consumers: {', '.join(c.name for c in team_consumers)}")
+        lines.append(f"Details: {link}")
+        notify_teams(
+            teams=[team],
+            event="schema.registered",
+            subject=f"[{topic.name}] schema version {version} registered (compatible)",
+            body="\n".join(lines),
+            payload={
+                "topic": topic.name,
+                "subject": subject.name,
+                "version": version,
+                "author": author,
+                "compatibility": verdict.level,
+                "fields_changed": [c.path for c in relevant],
+                "consumers": [c.name for c in team_consumers],
+                "url": link,
+            },
+            key=f"schema.registered:{subject.name}:{version}",
+        )
 
 
 def _stored_schema(parsed: ParsedSchema, schema_text: str) -> Schema:

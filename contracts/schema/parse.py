@@ -131,14 +131,22 @@ def parse_schema(
     """
     if isinstance(schema, ParsedSchema):
         return schema
-    raw = _load(schema, max_bytes, max_depth)
-    builder = _Builder()
-    root = builder.build(raw, "", "")[0]
-    builder.check_defaults()
+    raw, guarded = _load(schema, max_bytes, max_depth)
+    builder = _Builder(max_depth if guarded else sys.maxsize)
     try:
-        fastavro.parse_schema(raw, _write_hint=False)
-    except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
-        raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
+        root = builder.build(raw, "", "", 1)[0]
+        builder.check_defaults()
+        try:
+            fastavro.parse_schema(raw, _write_hint=False)
+        except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
+            raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
+    except SchemaError:
+        if guarded:
+            # The walk checks nesting as it goes, so it may have stopped at
+            # another problem before reaching a too-deep part: excessive
+            # nesting is reported first, whatever else is wrong.
+            _check_depth(raw, max_depth)
+        raise
     return ParsedSchema(raw=raw, root=root, names=builder.names)
 
 
@@ -147,7 +155,14 @@ def _unpickle(raw: Any) -> ParsedSchema:
     return parse_schema(raw, max_bytes=sys.maxsize)
 
 
-def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
+def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
+    """Return the JSON value and whether its nesting still needs checking.
+
+    Nesting is checked here for a value given as such (before ``json.dumps``
+    recurses into it) and for text with more brackets than ``max_depth``
+    (nesting can never exceed the number of opening brackets); text with more
+    brackets is checked during the validating walk instead of by a separate one.
+    """
     if isinstance(schema, bytes | bytearray):
         try:
             schema = bytes(schema).decode("utf-8")
@@ -160,13 +175,10 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
         try:
             raw = json.loads(schema)
         except RecursionError as exc:
-            raise SchemaError(f"schema is nested deeper than {max_depth} levels", "") from exc
+            raise _too_deep(max_depth) from exc
         except ValueError as exc:
             raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
-        # Nesting can never exceed the number of opening brackets (cheap to count).
-        if schema.count("{") + schema.count("[") > max_depth:
-            _check_depth(raw, max_depth)
-        return raw
+        return raw, schema.count("{") + schema.count("[") > max_depth
     if not isinstance(schema, dict | list):
         raise SchemaError(
             f"a schema must be JSON text, an object or an array, not {type(schema).__name__}", ""
@@ -178,7 +190,11 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
         raise SchemaError(f"schema is not a JSON value: {exc}", "") from exc
     if size > max_bytes:
         raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
-    return schema
+    return schema, False
+
+
+def _too_deep(max_depth: int) -> SchemaError:
+    return SchemaError(f"schema is nested deeper than {max_depth} levels", "")
 
 
 def _check_depth(value: object, max_depth: int) -> None:
@@ -189,7 +205,7 @@ def _check_depth(value: object, max_depth: int) -> None:
     while level:
         depth += 1
         if depth > max_depth:
-            raise SchemaError(f"schema is nested deeper than {max_depth} levels", "")
+            raise _too_deep(max_depth)
         level = [
             child
             for container in level
@@ -261,53 +277,88 @@ def _split_name(value: dict[str, Any], namespace: str, pointer: str) -> tuple[st
 
 
 _EMPTY: frozenset[str] = frozenset()
+_CONTAINERS = (dict, list)
+_NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
 
 class _Builder:
-    """One validating pass over the JSON that builds the node graph."""
+    """One validating pass over the JSON that builds the node graph.
 
-    def __init__(self) -> None:
+    ``limit`` is the deepest JSON level a container may sit at (the root is
+    level 1). When the input's nesting was not checked beforehand the walk
+    checks it: the containers it descends into as it reaches them, and every
+    other container value of an object it visits (docs, defaults, custom
+    properties...) with :func:`_check_depth` before looking at any of them.
+    """
+
+    def __init__(self, limit: int) -> None:
         self.names: dict[str, NamedNode] = {}
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
+        self.limit = limit
+        self.guarded = limit != sys.maxsize
 
-    def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
-        """Return the node, the in-progress names it refers to, and its digest."""
+    def _check_nested(self, value: dict[str, Any], depth: int, walked: str) -> None:
+        """Check the nesting of the values of the object ``value`` at level ``depth``,
+        except ``walked``, which the walk itself descends into."""
+        for key, item in value.items():
+            if isinstance(item, _CONTAINERS) and key != walked:
+                _check_depth(item, self.limit - depth)
+
+    def build(
+        self, value: Any, namespace: str, pointer: str, depth: int
+    ) -> tuple[Node, frozenset[str], int]:
+        """Return the node, the in-progress names it refers to, and its digest.
+
+        ``depth`` is the JSON level of ``value``.
+        """
         if isinstance(value, str):
             return self._reference(value, namespace, pointer)
         if isinstance(value, list):
-            return self._union(value, namespace, pointer)
+            if depth > self.limit:
+                raise _too_deep(self.limit)
+            return self._union(value, namespace, pointer, depth)
         if not isinstance(value, dict):
             raise SchemaError(
-                f"expected a type name, an object or a union array, got {json.dumps(value)}",
+                f"expected a type name, an object or a union array, got {_json_text(value)}",
                 pointer,
             )
-        kind = value.get("type")
-        if not isinstance(kind, str):
+        if depth > self.limit:
+            raise _too_deep(self.limit)
+        kind: Any = value.get("type")
+        if kind.__class__ is not str and not isinstance(kind, str):
             if kind is None:
                 raise SchemaError("a schema object needs a 'type'", pointer)
             raise SchemaError("'type' must be a string naming a type", f"{pointer}/type")
-        if kind in PRIMITIVE_TYPES:
+        if kind in _PRIMITIVE_NODES:
+            if self.guarded:
+                self._check_nested(value, depth, "")
             logical = value.get("logicalType")
             if not isinstance(logical, str):
                 return _PRIMITIVE_NODES[kind], _EMPTY, _PRIMITIVE_DIGESTS[kind]
             digest = _PRIMITIVE_DIGESTS[kind]
             return PrimitiveNode(kind, pointer, logical, digest), _EMPTY, digest
-        if kind in ("record", "error", "enum", "fixed"):
-            return self._named(value, kind, namespace, pointer)
+        if kind in _NAMED_KINDS:
+            return self._named(value, kind, namespace, pointer, depth)
         if kind == "array":
-            return self._container(value, "items", namespace, pointer)
+            return self._container(value, "items", namespace, pointer, depth)
         if kind == "map":
-            return self._container(value, "values", namespace, pointer)
+            return self._container(value, "values", namespace, pointer, depth)
+        if self.guarded:
+            self._check_nested(value, depth, "")
         # {"type": "com.example.Address"} is a reference written as an object.
         return self._reference(kind, namespace, f"{pointer}/type")
 
     def _reference(
         self, name: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
-        if name in PRIMITIVE_TYPES:
+        if name in _PRIMITIVE_NODES:
             return _PRIMITIVE_NODES[name], _EMPTY, _PRIMITIVE_DIGESTS[name]
-        named = _lookup(self.names, name, namespace)
+        names = self.names
+        named = names.get(name if "." in name or not namespace else f"{namespace}.{name}")
+        if named is None and "." not in name:
+            # Like the Java implementation, fall back to the null namespace.
+            named = names.get(name)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
         if named.fullname in self.in_progress:
@@ -315,25 +366,27 @@ class _Builder:
         return named, named.open_refs, named.digest
 
     def _union(
-        self, value: list[Any], namespace: str, pointer: str
+        self, value: list[Any], namespace: str, pointer: str, depth: int
     ) -> tuple[Node, frozenset[str], int]:
         branches: list[Node] = []
         open_refs = _EMPTY
         digests: list[Any] = ["union"]
         seen: set[str] = set()
+        primitive_nodes = _PRIMITIVE_NODES
         for i, item in enumerate(value):
             node: Node
-            if item.__class__ is str and item in _PRIMITIVE_NODES:
-                node = _PRIMITIVE_NODES[item]
+            if item.__class__ is str and item in primitive_nodes:
+                node = primitive_nodes[item]
                 refs = _EMPTY
                 digest = _PRIMITIVE_DIGESTS[item]
+                key = item
             else:
-                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}")
-            if isinstance(node, UnionNode):
-                raise SchemaError(
-                    "a union may not directly contain another union", f"{pointer}/{i}"
-                )
-            key = node.fullname if isinstance(node, NamedNode) else node.kind
+                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}", depth + 1)
+                if isinstance(node, UnionNode):
+                    raise SchemaError(
+                        "a union may not directly contain another union", f"{pointer}/{i}"
+                    )
+                key = node.fullname if isinstance(node, NamedNode) else node.kind
             if key in seen:
                 raise SchemaError(f"the union contains {key!r} more than once", f"{pointer}/{i}")
             seen.add(key)
@@ -346,11 +399,22 @@ class _Builder:
         return union, open_refs, digest
 
     def _container(
-        self, value: dict[str, Any], key: str, namespace: str, pointer: str
+        self, value: dict[str, Any], key: str, namespace: str, pointer: str, depth: int
     ) -> tuple[Node, frozenset[str], int]:
+        if self.guarded:
+            self._check_nested(value, depth, key)
         if key not in value:
             raise SchemaError(f"an {value['type']} needs '{key}'", pointer)
-        child, open_refs, child_digest = self.build(value[key], namespace, f"{pointer}/{key}")
+        child_value = value[key]
+        child: Node
+        if child_value.__class__ is str and child_value in _PRIMITIVE_NODES:
+            child = _PRIMITIVE_NODES[child_value]
+            open_refs = _EMPTY
+            child_digest = _PRIMITIVE_DIGESTS[child_value]
+        else:
+            child, open_refs, child_digest = self.build(
+                child_value, namespace, f"{pointer}/{key}", depth + 1
+            )
         logical = value.get("logicalType")
         logical_type = logical if isinstance(logical, str) else None
         digest = _intern((key, child_digest))
@@ -362,55 +426,107 @@ class _Builder:
         return node, open_refs, digest
 
     def _named(
-        self, value: dict[str, Any], kind: str, namespace: str, pointer: str
+        self, value: dict[str, Any], kind: str, namespace: str, pointer: str, depth: int
     ) -> tuple[Node, frozenset[str], int]:
+        is_record = kind == "record" or kind == "error"
+        if self.guarded:
+            self._check_nested(value, depth, "fields" if is_record else "")
         if "name" not in value:
             raise SchemaError(f"a {kind} needs a 'name'", pointer)
-        fullname, simple, own_namespace = _split_name(value, namespace, pointer)
+        name = value["name"]
+        if (
+            name.__class__ is str
+            and name.isascii()
+            and name.isidentifier()
+            and "namespace" not in value
+        ):
+            # The common case: a simple name in the enclosing namespace.
+            simple = name
+            own_namespace = namespace
+            fullname = f"{namespace}.{name}" if namespace else name
+        else:
+            fullname, simple, own_namespace = _split_name(value, namespace, pointer)
         if simple in PRIMITIVE_TYPES:
             raise SchemaError(
                 f"a named type may not use the primitive type name {simple!r}", f"{pointer}/name"
             )
         if fullname in self.names:
             raise SchemaError(f"the named type {fullname!r} is defined twice", f"{pointer}/name")
-        aliases = value.get("aliases", ())
-        if not isinstance(aliases, list | tuple):
-            raise SchemaError("aliases must be an array of names", f"{pointer}/aliases")
-        alias_fullnames = frozenset(
-            _qualify(_check_name(alias, f"{pointer}/aliases/{i}", "alias"), own_namespace)
-            for i, alias in enumerate(aliases)
-        )
+        alias_fullnames = _EMPTY
+        if "aliases" in value:
+            aliases = value["aliases"]
+            if not isinstance(aliases, list | tuple):
+                raise SchemaError("aliases must be an array of names", f"{pointer}/aliases")
+            if aliases:
+                alias_fullnames = frozenset(
+                    _qualify(_check_name(alias, f"{pointer}/aliases/{i}", "alias"), own_namespace)
+                    for i, alias in enumerate(aliases)
+                )
         doc = value.get("doc")
+        if doc is not None and doc.__class__ is not str and not isinstance(doc, str):
+            doc = None
         logical = value.get("logicalType")
-        common: dict[str, Any] = {
-            "logical_type": logical if isinstance(logical, str) else None,
-            "fullname": fullname,
-            "name": simple,
-            "namespace": own_namespace,
-            "aliases": alias_fullnames,
-            "doc": doc if isinstance(doc, str) else None,
-        }
+        logical_type = logical if isinstance(logical, str) else None
         head: list[Any] = [kind, fullname, alias_fullnames]
         node: NamedNode
         open_refs = _EMPTY
-        if kind == "enum":
-            enum = self._enum(value, pointer, common)
-            head += [enum.symbols, enum.default]
-            node = enum
-        elif kind == "fixed":
-            size = value.get("size")
-            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-                raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
-            node = FixedNode("fixed", pointer, size=size, **common)
-            head.append(size)
-        else:
-            record = RecordNode("record", pointer, **common)
+        if is_record:
+            record = RecordNode(
+                "record",
+                pointer,
+                logical_type,
+                0,
+                True,
+                fullname,
+                simple,
+                own_namespace,
+                alias_fullnames,
+                doc,
+            )
             # Registered before its fields so that fields can refer to it recursively.
             self.names[fullname] = record
             self.in_progress.add(fullname)
-            open_refs = self._fields(value, own_namespace, record, head)
+            open_refs = self._fields(value, own_namespace, record, head, depth)
             self.in_progress.discard(fullname)
             node = record
+        elif kind == "enum":
+            symbols, symbol_set, default = _enum_symbols(value, pointer)
+            head += [symbols, default]
+            node = EnumNode(
+                "enum",
+                pointer,
+                logical_type,
+                0,
+                True,
+                fullname,
+                simple,
+                own_namespace,
+                alias_fullnames,
+                doc,
+                _EMPTY,
+                symbols,
+                symbol_set,
+                default,
+            )
+        else:
+            size: Any = value.get("size")
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
+            node = FixedNode(
+                "fixed",
+                pointer,
+                logical_type,
+                0,
+                True,
+                fullname,
+                simple,
+                own_namespace,
+                alias_fullnames,
+                doc,
+                _EMPTY,
+                size,
+            )
+            head.append(size)
         self.names[fullname] = node
         if fullname in open_refs:
             open_refs = open_refs - {fullname}
@@ -419,101 +535,94 @@ class _Builder:
         node.digest = _intern(tuple(head))
         return node, open_refs, node.digest
 
-    def _enum(self, value: dict[str, Any], pointer: str, common: dict[str, Any]) -> EnumNode:
-        symbols = value.get("symbols")
-        if not isinstance(symbols, list):
-            raise SchemaError("an enum needs a 'symbols' array", f"{pointer}/symbols")
-        seen: set[str] = set()
-        for i, symbol in enumerate(symbols):
-            if not isinstance(symbol, str) or not _is_name(symbol):
-                raise SchemaError(
-                    f"enum symbol {json.dumps(symbol)} must match [A-Za-z_][A-Za-z0-9_]*",
-                    f"{pointer}/symbols/{i}",
-                )
-            if symbol in seen:
-                raise SchemaError(
-                    f"enum symbol {symbol!r} appears more than once", f"{pointer}/symbols/{i}"
-                )
-            seen.add(symbol)
-        default = value.get("default")
-        if "default" in value and default not in seen:
-            raise SchemaError(
-                f"enum default {json.dumps(default)} is not one of the symbols",
-                f"{pointer}/default",
-            )
-        return EnumNode(
-            "enum",
-            pointer,
-            symbols=tuple(symbols),
-            symbol_set=frozenset(symbols),
-            default=default,
-            **common,
-        )
-
     def _fields(
-        self, value: dict[str, Any], namespace: str, record: RecordNode, head: list[Any]
+        self,
+        value: dict[str, Any],
+        namespace: str,
+        record: RecordNode,
+        head: list[Any],
+        depth: int,
     ) -> frozenset[str]:
         """Build the fields into ``record``, append their digests to ``head``."""
         pointer = record.pointer
         fields = value.get("fields")
         if not isinstance(fields, list):
             raise SchemaError("a record needs a 'fields' array", f"{pointer}/fields")
+        limit = self.limit
+        field_depth = depth + 2
+        if depth >= limit:
+            raise _too_deep(limit)
+        guarded = self.guarded
+        build = self.build
+        primitive_nodes = _PRIMITIVE_NODES
+        primitive_digests = _PRIMITIVE_DIGESTS
+        field_nodes = record.fields
         by_name = record.fields_by_name
+        field_keys = record.field_keys
+        with_defaults = self.fields_with_defaults
+        prefix = f"{pointer}/fields/"
         open_refs = _EMPTY
         for i, raw_field in enumerate(fields):
-            field_pointer = f"{pointer}/fields/{i}"
-            if not isinstance(raw_field, dict):
+            field_pointer = prefix + str(i)
+            if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
+            if field_depth > limit:
+                raise _too_deep(limit)
+            if guarded and len(raw_field) > 2:
+                # A field's name and type are checked below; anything else may nest.
+                self._check_nested(raw_field, field_depth, "type")
             name = raw_field.get("name")
-            if not isinstance(name, str) or not _is_name(name):
-                if name is None:
-                    raise SchemaError("a field needs a 'name'", field_pointer)
-                raise SchemaError(
-                    f"field name {json.dumps(name)} must match [A-Za-z_][A-Za-z0-9_]*",
-                    f"{field_pointer}/name",
-                )
+            if name.__class__ is not str or not (name.isascii() and name.isidentifier()):
+                _check_field_name(name, field_pointer)
             if name in by_name:
                 raise SchemaError(
                     f"field name {name!r} appears more than once", f"{field_pointer}/name"
                 )
-            if "type" not in raw_field:
+            field_type = raw_field.get("type", _MISSING)
+            if field_type is _MISSING:
                 raise SchemaError(f"field {name!r} needs a 'type'", field_pointer)
-            aliases = raw_field.get("aliases", ())
-            if aliases:
-                _check_field_aliases(aliases, field_pointer)
-            if "order" in raw_field and raw_field["order"] not in _FIELD_ORDERS:
-                raise SchemaError(
-                    "order must be ascending, descending or ignore", f"{field_pointer}/order"
-                )
-            field_type = raw_field["type"]
+            aliases: tuple[str, ...] = ()
+            doc: Any = None
+            has_default = False
+            default: Any = None
+            if len(raw_field) > 2:
+                # Optional keys, looked up only when there are any.
+                if "aliases" in raw_field:
+                    aliases = _field_aliases(raw_field["aliases"], field_pointer)
+                if "order" in raw_field:
+                    order = raw_field["order"]
+                    if order.__class__ is not str or order not in _FIELD_ORDERS:
+                        raise SchemaError(
+                            "order must be ascending, descending or ignore",
+                            f"{field_pointer}/order",
+                        )
+                doc = raw_field.get("doc")
+                if doc is not None and doc.__class__ is not str and not isinstance(doc, str):
+                    doc = None
+                has_default = "default" in raw_field
+                if has_default:
+                    default = raw_field["default"]
             node: Node
-            if field_type.__class__ is str and field_type in _PRIMITIVE_NODES:
+            if field_type.__class__ is str and field_type in primitive_nodes:
                 # The most common field type, resolved without the generic dispatch.
-                node = _PRIMITIVE_NODES[field_type]
+                node = primitive_nodes[field_type]
                 refs = _EMPTY
-                digest = _PRIMITIVE_DIGESTS[field_type]
+                digest = primitive_digests[field_type]
             else:
-                node, refs, digest = self.build(field_type, namespace, f"{field_pointer}/type")
-            doc = raw_field.get("doc")
-            has_default = "default" in raw_field
-            field_node = FieldNode(
-                name,
-                node,
-                i,
-                field_pointer,
-                has_default,
-                raw_field.get("default"),
-                tuple(aliases),
-                doc if isinstance(doc, str) else None,
-            )
-            record.fields.append(field_node)
+                node, refs, digest = build(
+                    field_type, namespace, field_pointer + "/type", field_depth + 1
+                )
+            field_node = FieldNode(name, node, i, field_pointer, has_default, default, aliases, doc)
+            field_nodes.append(field_node)
             by_name[name] = field_node
-            record.field_keys[name] = digest if not refs else -next(_NEXT_ID)
-            if has_default:
-                self.fields_with_defaults.append(field_node)
             if refs:
+                field_keys[name] = -next(_NEXT_ID)
                 open_refs = open_refs | refs
-            head.append((name, field_node.aliases, has_default, digest))
+            else:
+                field_keys[name] = digest
+            if has_default:
+                with_defaults.append(field_node)
+            head.append((name, aliases, has_default, digest))
         return open_refs
 
     def check_defaults(self) -> None:
@@ -528,15 +637,56 @@ class _Builder:
                 )
 
 
-def _check_field_aliases(aliases: object, pointer: str) -> None:
+_MISSING: Any = object()
+
+
+def _field_aliases(aliases: object, pointer: str) -> tuple[str, ...]:
     if not isinstance(aliases, list):
         raise SchemaError("aliases must be an array of names", f"{pointer}/aliases")
     for j, alias in enumerate(aliases):
         if not isinstance(alias, str) or not _is_name(alias):
             raise SchemaError(
-                f"field alias {json.dumps(alias)} must match [A-Za-z_][A-Za-z0-9_]*",
+                f"field alias {_json_text(alias)} must match [A-Za-z_][A-Za-z0-9_]*",
                 f"{pointer}/aliases/{j}",
             )
+    return tuple(aliases)
+
+
+def _check_field_name(name: object, pointer: str) -> None:
+    if not isinstance(name, str) or not _is_name(name):
+        if name is None:
+            raise SchemaError("a field needs a 'name'", pointer)
+        raise SchemaError(
+            f"field name {_json_text(name)} must match [A-Za-z_][A-Za-z0-9_]*",
+            f"{pointer}/name",
+        )
+
+
+def _enum_symbols(
+    value: dict[str, Any], pointer: str
+) -> tuple[tuple[str, ...], frozenset[str], str | None]:
+    symbols = value.get("symbols")
+    if not isinstance(symbols, list):
+        raise SchemaError("an enum needs a 'symbols' array", f"{pointer}/symbols")
+    seen: set[str] = set()
+    for i, symbol in enumerate(symbols):
+        if not isinstance(symbol, str) or not _is_name(symbol):
+            raise SchemaError(
+                f"enum symbol {_json_text(symbol)} must match [A-Za-z_][A-Za-z0-9_]*",
+                f"{pointer}/symbols/{i}",
+            )
+        if symbol in seen:
+            raise SchemaError(
+                f"enum symbol {symbol!r} appears more than once", f"{pointer}/symbols/{i}"
+            )
+        seen.add(symbol)
+    default = value.get("default")
+    if "default" in value and not (isinstance(default, str) and default in seen):
+        raise SchemaError(
+            f"enum default {_json_text(default)} is not one of the symbols",
+            f"{pointer}/default",
+        )
+    return tuple(symbols), frozenset(seen), default
 
 
 def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:
@@ -583,6 +733,18 @@ def _normalize(value: Any, namespace: str, names: dict[str, NamedNode]) -> Any:
     return normalized
 
 
+def _json_text(value: Any) -> str:
+    """``value`` as JSON for an error message.
+
+    Only a value nested deeper than the limit can fail here, and such a schema
+    is then reported as too deep by :func:`parse_schema`, whatever this says.
+    """
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        return "(a deeply nested value)"
+
+
 def _short_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -619,7 +781,8 @@ def _default_problem(node: Node, value: Any) -> str | None:
             return f"expected exactly {node.size} bytes"
         return None
     if isinstance(node, EnumNode):
-        return None if value in node.symbol_set else "expected one of the enum symbols"
+        ok = isinstance(value, str) and value in node.symbol_set
+        return None if ok else "expected one of the enum symbols"
     if isinstance(node, ArrayNode):
         if not isinstance(value, list):
             return "expected an array"

@@ -1,0 +1,144 @@
+"""Notifications through the outbox: rows written in the caller's transaction, delivered by a
+Celery task after commit, retried with backoff, claimed with a conditional update so two workers
+never send one message twice."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Notification, Team
+
+
+class DeliveryError(Exception):
+    """A delivery that may succeed if tried again later (SMTP or webhook trouble)."""
+
+
+def notify_teams(
+    *,
+    teams: Iterable[Team],
+    event: str,
+    subject: str,
+    body: str,
+    payload: dict[str, Any],
+    key: str,
+) -> list[Notification]:
+    """Queue ``event`` for each team on each channel it has (email, webhook).
+
+    ``key`` identifies the event; with the team and channel it makes the idempotency key, so
+    calling this twice for one event queues nothing new. Call it inside the transaction of the
+    change it announces: the rows commit with it, and delivery starts after commit."""
+    created = []
+    for team in teams:
+        channels = []
+        if team.contact_email:
+            channels.append(Notification.Channel.EMAIL)
+        if team.webhook_url:
+            channels.append(Notification.Channel.WEBHOOK)
+        for channel in channels:
+            notification, new = Notification.objects.get_or_create(
+                idempotency_key=f"{key}:{team.slug}:{channel}",
+                defaults={
+                    "team": team,
+                    "channel": channel,
+                    "event": event,
+                    "subject": subject[:300],
+                    "body": body,
+                    "payload": payload,
+                },
+            )
+            if new:
+                created.append(notification)
+    if created:
+        from catalog.tasks import deliver_notification
+
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: [deliver_notification.delay(i) for i in ids])
+    return created
+
+
+def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
+    """Send one notification if it is still pending. Returns whether it was sent.
+
+    Raises DeliveryError on a transient failure unless ``final_attempt``, in which case the
+    notification is marked failed with the error (visible, counted, retryable by hand)."""
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=Notification.Status.PENDING
+    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("team").get(pk=notification_id)
+    try:
+        if notification.channel == Notification.Channel.EMAIL:
+            _send_email(notification)
+        else:
+            _post_webhook(notification)
+    except DeliveryError as exc:
+        status = Notification.Status.FAILED if final_attempt else Notification.Status.PENDING
+        Notification.objects.filter(pk=notification_id).update(
+            status=status, last_error=str(exc)[:2000]
+        )
+        if final_attempt:
+            return False
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def _send_email(notification: Notification) -> None:
+    try:
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.team.contact_email],
+        )
+    except Exception as exc:  # smtplib and socket errors are all worth another try
+        raise DeliveryError(f"email to {notification.team.contact_email} failed: {exc}") from exc
+
+
+def _post_webhook(notification: Notification) -> None:
+    # Slack-compatible: a `text` for chat tools, the structured fields for everything else.
+    data = json.dumps(
+        {
+            "text": f"*{notification.subject}*\n{notification.body}",
+            "event": notification.event,
+            **notification.payload,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        notification.team.webhook_url,
+        data=data,
+        headers={"Content-Type": "application/json", "User-Agent": "contract-catalog"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            if response.status >= 300:
+                raise DeliveryError(f"webhook answered HTTP {response.status}")
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise DeliveryError(f"webhook unreachable: {exc}") from exc
+
+
+def pending_notification_ids(*, older_than_seconds: int) -> list[int]:
+    """Pending notifications whose task was lost (e.g. the broker was down at commit time)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    return list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )

@@ -1,0 +1,35 @@
+"""Celery tasks: thin, idempotent, given ids; the work is in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from catalog.notifications import DeliveryError, notification_deliver, pending_notification_ids
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(DeliveryError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+    ignore_result=True,
+)
+def deliver_notification(self: Any, notification_id: int) -> None:
+    # In-process (no broker) there is no one to retry later without blocking the request, so
+    # the first failure is final there; it stays visible and can be retried by hand.
+    final = bool(self.request.is_eager) or self.request.retries >= self.max_retries
+    notification_deliver(notification_id, final_attempt=final)
+
+
+@shared_task(ignore_result=True)
+def sweep_pending_notifications() -> int:
+    """Re-enqueue pending notifications whose task never ran; safe to run any time."""
+    ids = pending_notification_ids(older_than_seconds=300)
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)
