@@ -39,7 +39,8 @@ test: lint
 
 bench: install-dev
 	$(BIN)/python tests/benchmarks/bench_catalog_pages.py
-	$(BIN)/python tests/benchmarks/bench_schema_engine.py
+	$(BIN)/python -m tests.benchmarks.bench_schema_engine
+	$(BIN)/python tests/benchmarks/bench_registry.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*
