@@ -449,3 +449,45 @@ class TestBadInput:
         }
         response = reg_alice.put("subjects")
         assert (response.status_code, response.json_body["error_code"]) == (405, 405)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/vnd.schemaregistry.v1+json",
+        "application/vnd.schemaregistry+json",
+        "application/json",
+    ],
+)
+def test_each_confluent_content_type_is_accepted(alice, orders_created, content_type):
+    client = RegistryClient("alice")
+    response = client.client.post(
+        f"/registry/subjects/{SUBJECT}/versions",
+        data=json.dumps({"schema": json.dumps(V1)}),
+        content_type=content_type,
+        **client.headers,
+    )
+    assert response.status_code == 200
+
+
+def test_a_password_is_hashed_once_then_trusted_for_the_cache_window(reg_alice, v1, monkeypatch):
+    from catalog import authentication
+
+    calls = []
+    real = authentication.authenticate
+
+    def counting(**credentials):
+        calls.append(credentials["username"])
+        return real(**credentials)
+
+    from django.core.cache import cache
+
+    cache.clear()
+    monkeypatch.setattr(authentication, "authenticate", counting)
+    for _ in range(3):
+        assert reg_alice.get(f"schemas/ids/{v1}").status_code == 200
+    assert calls == ["alice"]
+    wrong = RegistryClient("alice", password="nope")
+    for _ in range(3):
+        assert wrong.get("subjects").status_code == 401
+    assert calls == ["alice", "alice"]  # failures are remembered too
