@@ -26,6 +26,7 @@ catalog_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include(catalog_patterns)),
+    path("", include("contracts.browser_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
