@@ -336,6 +336,8 @@ class Notification(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    # An email address instead of the team's (escalations to leads and the platform role).
+    recipient = models.EmailField(blank=True)
     event = models.CharField(max_length=64)
     subject = models.CharField(max_length=300)
     body = models.TextField()

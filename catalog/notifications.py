@@ -17,7 +17,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.audit import audit_record
+from catalog.errors import ApplicationError
 from catalog.models import Notification, Team
+from catalog.permissions import AnyUser, require_team
 
 
 class DeliveryError(Exception):
@@ -59,12 +62,49 @@ def notify_teams(
             )
             if new:
                 created.append(notification)
-    if created:
-        from catalog.tasks import deliver_notification
-
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: [deliver_notification.delay(i) for i in ids])
+    _deliver_after_commit(created)
     return created
+
+
+def notify_people(
+    *,
+    team: Team,
+    emails: Iterable[str],
+    event: str,
+    subject: str,
+    body: str,
+    payload: dict[str, Any],
+    key: str,
+) -> list[Notification]:
+    """Queue an email to named people (team leads, the platform role) about ``team``'s matter;
+    idempotent by ``key`` and address like :func:`notify_teams`."""
+    created = []
+    for email in sorted({e for e in emails if e}):
+        notification, new = Notification.objects.get_or_create(
+            idempotency_key=f"{key}:{email}",
+            defaults={
+                "team": team,
+                "channel": Notification.Channel.EMAIL,
+                "recipient": email,
+                "event": event,
+                "subject": subject[:300],
+                "body": body,
+                "payload": payload,
+            },
+        )
+        if new:
+            created.append(notification)
+    _deliver_after_commit(created)
+    return created
+
+
+def _deliver_after_commit(notifications: list[Notification]) -> None:
+    if not notifications:
+        return
+    from catalog.tasks import deliver_notification
+
+    ids = [n.pk for n in notifications]
+    transaction.on_commit(lambda: [deliver_notification.delay(i) for i in ids])
 
 
 def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
@@ -97,16 +137,46 @@ def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
     return True
 
 
-def _send_email(notification: Notification) -> None:
-    try:
-        send_mail(
-            notification.subject,
-            notification.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [notification.team.contact_email],
+@transaction.atomic
+def notification_retry(*, actor: AnyUser, notification: Notification) -> Notification:
+    """Send a failed notification again (members of its team, or the platform role).
+
+    The row goes back to pending and a delivery is queued after commit. Only a failed
+    notification can be retried: the status change is a conditional update, so of two retries
+    racing for one notification exactly one queues a delivery and the other is refused."""
+    require_team(actor, notification.team, "retry its notifications")
+    reset = Notification.objects.filter(
+        pk=notification.pk, status=Notification.Status.FAILED
+    ).update(status=Notification.Status.PENDING)
+    # Only the delivery state: reloading the team would drop the one the caller loaded.
+    notification.refresh_from_db(fields=["status", "attempts", "last_error", "sent_at"])
+    if not reset:
+        raise ApplicationError(
+            "Only a failed notification can be retried; this one is "
+            f"{notification.get_status_display().lower()}.",
+            code="not_failed",
         )
+    audit_record(
+        actor=actor,
+        verb="notification.retried",
+        obj=notification,
+        team=notification.team,
+        before={"status": Notification.Status.FAILED, "last_error": notification.last_error},
+        after={"status": notification.status},
+    )
+    from catalog.tasks import deliver_notification
+
+    notification_id = notification.pk
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
+    return notification
+
+
+def _send_email(notification: Notification) -> None:
+    to = notification.recipient or notification.team.contact_email
+    try:
+        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [to])
     except Exception as exc:  # smtplib and socket errors are all worth another try
-        raise DeliveryError(f"email to {notification.team.contact_email} failed: {exc}") from exc
+        raise DeliveryError(f"email to {to} failed: {exc}") from exc
 
 
 def _post_webhook(notification: Notification) -> None:

@@ -144,7 +144,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.sweep_pending_notifications",
         "schedule": 300.0,
     },
+    "sweep-unanalysed-proposals": {
+        "task": "contracts.tasks.sweep_unanalysed_proposals",
+        "schedule": 120.0,
+    },
+    "remind-pending-approvals": {
+        "task": "contracts.tasks.remind_pending_approvals",
+        "schedule": 3600.0,
+    },
+    "escalate-overdue-proposals": {
+        "task": "contracts.tasks.escalate_overdue_proposals",
+        "schedule": 900.0,
+    },
+    "expire-stale-proposals": {
+        "task": "contracts.tasks.expire_stale_proposals",
+        "schedule": 3600.0,
+    },
 }
+PROPOSAL_DEFAULT_DEADLINE_DAYS = envint("PROPOSAL_DEFAULT_DEADLINE_DAYS", 7)
+PROPOSAL_REMINDER_HOURS = envint("PROPOSAL_REMINDER_HOURS", 24)
+PROPOSAL_EXPIRY_GRACE_DAYS = envint("PROPOSAL_EXPIRY_GRACE_DAYS", 7)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 
 REST_FRAMEWORK = {

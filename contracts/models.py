@@ -116,3 +116,108 @@ class SchemaVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} v{self.version}"
+
+
+class ChangeProposal(models.Model):
+    """A producer's request to change a topic's schema, and the conversation that follows."""
+
+    class Status(models.TextChoices):
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    class Kind(models.TextChoices):
+        COMPATIBLE = "compatible", "Compatible"
+        BREAKING = "breaking", "Breaking"
+
+    OPEN = (Status.IN_REVIEW,)
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="proposals")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    schema_text = models.TextField()
+    fingerprint = models.CharField(max_length=64)
+    rationale = models.TextField()
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_REVIEW)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    migration_required = models.BooleanField(default=False)
+    # The latest version when (re)analysed, and what the analysis found (diff, verdicts, impact).
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    analysis = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    analysed_revision = models.PositiveIntegerField(default=0)
+    # One proposal per form: a double submit finds the first.
+    submit_token = models.CharField(max_length=64, unique=True)
+    decision_reason = models.TextField(blank=True)
+    applied_version = models.PositiveIntegerField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Periodic tasks: open proposals by deadline.
+            models.Index(fields=["status", "deadline"], name="proposal_status_deadline_idx"),
+            # Topic page: a topic's proposals, newest first.
+            models.Index(fields=["topic", "-created_at"], name="proposal_topic_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal #{self.pk} on {self.topic}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("contracts:proposal-detail", kwargs={"pk": self.pk})
+
+
+class Approval(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        OBJECTED = "objected", "Objected"
+
+    class Role(models.TextChoices):
+        CONSUMER = "consumer", "Consumer team"
+        OWNER = "owner", "Owning team"
+
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="approvals")
+    team = models.ForeignKey("catalog.Team", on_delete=models.PROTECT, related_name="approvals")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    fields_hit = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "team__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "team"], name="approval_one_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.proposal}: {self.state}"
+
+
+class ProposalComment(models.Model):
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment on {self.proposal}"

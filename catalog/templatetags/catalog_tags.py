@@ -35,3 +35,9 @@ def plain_decimal(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.normalize():f}"
+
+
+@register.filter
+def get_level(verdicts: dict[str, Any], level: str) -> list[Any]:
+    """The incompatibilities of one level in an analysis' verdicts."""
+    return list(verdicts.get(level, {}).get("incompatibilities", []))

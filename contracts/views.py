@@ -1,0 +1,227 @@
+"""Browser pages of the proposal workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.errors import ApplicationError
+from catalog.models import AuditEvent, Topic
+from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
+from catalog.views import HtmxHttpRequest, _render_form_error
+from contracts import proposals
+from contracts.forms import CommentForm, DecisionForm, ProposalForm, ReviseForm
+from contracts.models import Approval, ChangeProposal, ProposalComment, SchemaVersion
+from contracts.selectors import subject_for_topic
+
+
+def _current_schema_text(topic: Topic) -> str:
+    subject = subject_for_topic(topic)
+    if subject is None:
+        return ""
+    latest = (
+        SchemaVersion.objects.filter(subject=subject, deleted=False)
+        .select_related("schema")
+        .order_by("-version")
+        .first()
+    )
+    if latest is None:
+        return ""
+    return json.dumps(json.loads(latest.schema.text), indent=2)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    topic = get_object_or_404(Topic.objects.select_related("owner"), name=name)
+    if not can_manage_topic(request.user, topic):
+        raise PermissionDenied(f"Only members of the owning team may propose changes to {name}.")
+    form = ProposalForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"schema_text": _current_schema_text(topic)},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                proposal = proposals.proposal_submit(
+                    actor=request.user,
+                    topic=topic,
+                    schema_text=form.cleaned_data["schema_text"],
+                    rationale=form.cleaned_data["rationale"],
+                    deadline=form.deadline_at(),
+                    submit_token=form.cleaned_data["submit_token"],
+                )
+            except ApplicationError as exc:
+                _render_form_error(form, exc)
+            else:
+                if request.htmx:
+                    return HttpResponseClientRedirect(proposal.get_absolute_url())
+                return redirect(proposal)
+        status = 422
+    return render(
+        request,
+        "contracts/proposal_new.html",
+        {
+            "topic": topic,
+            "form": form,
+            "preview": _preview_context(
+                topic, form.data.get("schema_text") if form.is_bound else None
+            ),
+        },
+        status=status,
+    )
+
+
+def _preview_context(topic: Topic, schema_text: str | None) -> dict[str, Any]:
+    if not schema_text or not schema_text.strip():
+        return {"empty": True}
+    try:
+        parsed = proposals.parse_proposed(schema_text)
+    except ApplicationError as exc:
+        return {"error": exc.message}
+    analysis = proposals.analyse(topic, parsed)
+    return {"analysis": analysis, "data": analysis.as_dict()}
+
+
+@login_required
+@require_POST
+def proposal_preview(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    """The live preview (htmx, debounced): diff, verdicts, affected consumers, alternatives."""
+    topic = get_object_or_404(Topic.objects.select_related("owner"), name=name)
+    context = {"topic": topic, "preview": _preview_context(topic, request.POST.get("schema_text"))}
+    return render(request, "contracts/proposal_new.html#preview", context)
+
+
+def _proposal(pk: int) -> ChangeProposal:
+    return get_object_or_404(
+        ChangeProposal.objects.select_related("topic", "topic__owner", "author").prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.select_related("team", "decided_by")),
+            Prefetch("comments", queryset=ProposalComment.objects.select_related("author")),
+        ),
+        pk=pk,
+    )
+
+
+def _detail_context(request: HttpRequest, proposal: ChangeProposal) -> dict[str, Any]:
+    user = request.user
+    is_open = proposal.status == ChangeProposal.Status.IN_REVIEW
+    may_change = proposal.status in (
+        ChangeProposal.Status.IN_REVIEW,
+        ChangeProposal.Status.REJECTED,
+    )
+    return {
+        "proposal": proposal,
+        "topic": proposal.topic,
+        "analysis": proposal.analysis,
+        "approvals": [
+            (a, is_open and can_act_for_team(user, a.team)) for a in proposal.approvals.all()
+        ],
+        "timeline": list(
+            AuditEvent.objects.filter(
+                object_type="changeproposal", object_id=str(proposal.pk)
+            ).order_by("created_at", "id")
+        ),
+        "comments": list(proposal.comments.all()),
+        "is_open": is_open,
+        "can_withdraw": may_change and (proposal.author_id == user.pk or is_platform(user)),
+        "can_revise": may_change
+        and (proposal.author_id == user.pk or can_manage_topic(user, proposal.topic)),
+        "decision_form": DecisionForm(),
+        "comment_form": CommentForm(),
+    }
+
+
+@login_required
+def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    return render(request, "contracts/proposal_detail.html", _detail_context(request, proposal))
+
+
+@login_required
+@require_POST
+def approval_decide(request: HtmxHttpRequest, pk: int, approval_pk: int) -> HttpResponse:
+    approval = get_object_or_404(
+        Approval.objects.select_related("team", "proposal"), pk=approval_pk, proposal_id=pk
+    )
+    form = DecisionForm(request.POST)
+    error = "Choose approve or object."
+    if form.is_valid():
+        try:
+            proposals.approval_decide(
+                actor=request.user,
+                approval=approval,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            url = approval.proposal.get_absolute_url()
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    # The error goes beside the approval row that caused it; what was typed is kept.
+    context = _detail_context(request, _proposal(pk))
+    context.update(decision_form=form, decision_error=error, error_approval=approval.pk)
+    return render(request, "contracts/proposal_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    try:
+        proposals.proposal_withdraw(actor=request.user, proposal=proposal)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=422)
+    return redirect(proposal)
+
+
+@login_required
+@require_POST
+def proposal_comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        proposals.proposal_comment(
+            actor=request.user, proposal=proposal, text=form.cleaned_data["text"]
+        )
+    return redirect(f"{proposal.get_absolute_url()}#comments")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_revise(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    if proposal.author_id != request.user.pk and not can_manage_topic(request.user, proposal.topic):
+        raise PermissionDenied("Only the producer team may revise this proposal.")
+    form = ReviseForm(request.POST or None, initial={"schema_text": proposal.schema_text})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                proposals.proposal_revise(
+                    actor=request.user,
+                    proposal=proposal,
+                    schema_text=form.cleaned_data["schema_text"],
+                    rationale=form.cleaned_data["rationale"],
+                )
+            except ApplicationError as exc:
+                _render_form_error(form, exc)
+            else:
+                return redirect(proposal)
+        status = 422
+    return render(
+        request,
+        "contracts/proposal_revise.html",
+        {"proposal": proposal, "topic": proposal.topic, "form": form},
+        status=status,
+    )
