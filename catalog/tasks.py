@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task: Any, *args: Any) -> None:
+    """Send a task, never failing the caller: with the broker down the work is already saved
+    (outbox rows, unanalysed proposals) and a periodic sweep sends it once the broker is back."""
+    try:
+        task.delay(*args)
+    except OperationalError:
+        logger.warning(
+            "could not enqueue %s%r; the sweep will retry", task.name, args, exc_info=True
+        )
+
 
 from catalog.notifications import DeliveryError, notification_deliver, pending_notification_ids
 
@@ -31,5 +47,5 @@ def sweep_pending_notifications() -> int:
     """Re-enqueue pending notifications whose task never ran; safe to run any time."""
     ids = pending_notification_ids(older_than_seconds=300)
     for notification_id in ids:
-        deliver_notification.delay(notification_id)
+        enqueue(deliver_notification, notification_id)
     return len(ids)

@@ -33,6 +33,7 @@ from catalog.permissions import (
     require_topic_owner,
     user_team_ids,
 )
+from contracts.selectors import topic_recent_proposals
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -81,6 +82,7 @@ def topic_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
         "detail": detail,
         "topic": topic,
         "sla": getattr(topic, "sla", None),
+        "proposals": topic_recent_proposals(topic),
         "can_manage": can_manage_topic(request.user, topic),
         "team_ids": user_team_ids(request.user),
         "platform": is_platform(request.user),

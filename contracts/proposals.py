@@ -219,10 +219,11 @@ def proposal_submit(
 
 
 def _enqueue_analysis(proposal: ChangeProposal) -> None:
+    from catalog.tasks import enqueue
     from contracts.tasks import analyse_proposal
 
     proposal_id = proposal.pk
-    transaction.on_commit(lambda: analyse_proposal.delay(proposal_id))
+    transaction.on_commit(lambda: enqueue(analyse_proposal, proposal_id))
 
 
 def proposal_analyse(proposal_id: int) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from catalog.models import Topic
-from contracts.models import SchemaVersion, Subject
+from contracts.models import ChangeProposal, SchemaVersion, Subject
 from contracts.schema import field_paths, parse_schema
 
 
@@ -59,3 +59,11 @@ def topic_latest_schema_fields(topic: Topic) -> LatestSchema | None:
 
 def subject_for_topic(topic: Topic) -> Subject | None:
     return Subject.objects.filter(name=value_subject_name(topic.name)).first()
+
+
+def topic_recent_proposals(topic: Topic, limit: int = 10) -> list[ChangeProposal]:
+    return list(
+        ChangeProposal.objects.filter(topic=topic)
+        .select_related("author")
+        .order_by("-created_at")[:limit]
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from catalog.tasks import enqueue
 from contracts import proposals
 
 
@@ -33,5 +34,5 @@ def sweep_unanalysed_proposals() -> int:
     """Re-enqueue analyses whose task was lost (broker down when the proposal was filed)."""
     ids = proposals.unanalysed_proposal_ids(older_than_seconds=120)
     for proposal_id in ids:
-        analyse_proposal.delay(proposal_id)
+        enqueue(analyse_proposal, proposal_id)
     return len(ids)
