@@ -8,6 +8,8 @@ from typing import Any
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
+from catalog.notifications import DeliveryError, notification_deliver, pending_notification_ids
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,9 +22,6 @@ def enqueue(task: Any, *args: Any) -> None:
         logger.warning(
             "could not enqueue %s%r; the sweep will retry", task.name, args, exc_info=True
         )
-
-
-from catalog.notifications import DeliveryError, notification_deliver, pending_notification_ids
 
 
 @shared_task(
