@@ -164,10 +164,11 @@ def notification_retry(*, actor: AnyUser, notification: Notification) -> Notific
         before={"status": Notification.Status.FAILED, "last_error": notification.last_error},
         after={"status": notification.status},
     )
-    from catalog.tasks import deliver_notification
+    # Imported here: the tasks module imports this one.
+    from catalog.tasks import deliver_notification, enqueue
 
     notification_id = notification.pk
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
+    transaction.on_commit(lambda: enqueue(deliver_notification, notification_id))
     return notification
 
 

@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from catalog.models import Consumer, FieldSemantics, Team, Topic
+from catalog.models import Consumer, FieldSemantics, Notification, Team, Topic
 from contracts.selectors import SchemaField, topic_latest_schema_fields
 
 
@@ -175,3 +175,45 @@ def teams_user_may_act_for(user_is_platform: bool, team_ids: set[int]) -> QueryS
     if user_is_platform:
         return Team.objects.order_by("slug")
     return Team.objects.filter(pk__in=team_ids).order_by("slug")
+
+
+# Status filters of a team's notifications page. "pending" includes the ones being sent right
+# now: to the team both mean "not delivered yet".
+NOTIFICATION_STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "pending": (Notification.Status.PENDING, Notification.Status.SENDING),
+    "sent": (Notification.Status.SENT,),
+    "failed": (Notification.Status.FAILED,),
+}
+TEAM_NOTIFICATIONS_PER_PAGE = 25
+
+
+def team_notifications(*, team: Team, status: str = "", page: int | str = 1) -> Page[Notification]:
+    """A team's notifications, newest first; ``status`` is a key of NOTIFICATION_STATUS_FILTERS
+    (anything else means all). Two queries: the count and the page."""
+    notifications = Notification.objects.filter(team=team).defer("body", "payload")
+    if status in NOTIFICATION_STATUS_FILTERS:
+        notifications = notifications.filter(status__in=NOTIFICATION_STATUS_FILTERS[status])
+    paginator = Paginator(notifications.order_by("-created_at", "-id"), TEAM_NOTIFICATIONS_PER_PAGE)
+    return paginator.get_page(page)
+
+
+def failed_notification_count(team: Team | None = None) -> int:
+    """Failed deliveries, of one team or of all, for the pages and for alerting."""
+    failed = Notification.objects.filter(status=Notification.Status.FAILED)
+    if team is not None:
+        failed = failed.filter(team=team)
+    return failed.count()
+
+
+def failed_notifications_by_team(*, teams: QuerySet[Team]) -> dict[str, int]:
+    """Failed deliveries per team slug for ``teams``, zero included (an alert sees a team
+    recover rather than vanish). Two queries whatever the number of notifications."""
+    slugs = dict(teams.values_list("pk", "slug"))
+    counts = dict(
+        Notification.objects.filter(status=Notification.Status.FAILED, team_id__in=slugs)
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
+    )
+    return {slug: counts.get(pk, 0) for pk, slug in sorted(slugs.items(), key=lambda i: i[1])}

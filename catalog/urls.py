@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalog import views
+from catalog.notification_api import FailedNotificationCountApi
+from catalog.notification_views import notification_retry, team_notifications
 from contracts.api import TopicSchemaCheckApi
 
 catalog_patterns = (
@@ -19,6 +21,16 @@ catalog_patterns = (
         path("consumers/<int:pk>/retire/", views.consumer_retire, name="consumer-retire"),
         path("teams/", views.team_list, name="team-list"),
         path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
+        path(
+            "teams/<slug:slug>/notifications/",
+            team_notifications,
+            name="team-notifications",
+        ),
+        path(
+            "teams/<slug:slug>/notifications/<int:pk>/retry/",
+            notification_retry,
+            name="notification-retry",
+        ),
     ],
     "catalog",
 )
@@ -35,5 +47,10 @@ urlpatterns = [
         "api/v1/topics/<str:name>/check",
         TopicSchemaCheckApi.as_view(),
         name="api-topic-check",
+    ),
+    path(
+        "api/v1/notifications/failed-count",
+        FailedNotificationCountApi.as_view(),
+        name="api-notifications-failed-count",
     ),
 ]
