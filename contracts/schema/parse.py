@@ -277,6 +277,11 @@ def _split_name(value: dict[str, Any], namespace: str, pointer: str) -> tuple[st
 
 
 _EMPTY: frozenset[str] = frozenset()
+# Unions of plain primitives by branch names: their branches and digest. At
+# most 109,600 orderings of distinct primitives exist, so this stays bounded.
+_PRIMITIVE_UNIONS: dict[tuple[str, ...], tuple[tuple[Node, ...], int]] = {}
+# Field pointers end in an index; these spare most records the int formatting.
+_INDEXES = tuple(str(i) for i in range(1024))
 _CONTAINERS = (dict, list)
 _NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
@@ -368,6 +373,17 @@ class _Builder:
     def _union(
         self, value: list[Any], namespace: str, pointer: str, depth: int
     ) -> tuple[Node, frozenset[str], int]:
+        names_only = True
+        for item in value:
+            if item.__class__ is not str:
+                names_only = False
+                break
+        if names_only:
+            # Perhaps primitives alone, which make up most unions.
+            known = _PRIMITIVE_UNIONS.get(tuple(value))
+            if known is not None:
+                branches_, digest = known
+                return UnionNode("union", pointer, None, digest, True, branches_), _EMPTY, digest
         branches: list[Node] = []
         open_refs = _EMPTY
         digests: list[Any] = ["union"]
@@ -396,6 +412,8 @@ class _Builder:
             digests.append(digest)
         digest = _intern(tuple(digests))
         union = UnionNode("union", pointer, None, digest, not open_refs, tuple(branches))
+        if names_only and all(branch.__class__ is PrimitiveNode for branch in branches):
+            _PRIMITIVE_UNIONS[tuple(value)] = (union.branches, digest)
         return union, open_refs, digest
 
     def _container(
@@ -482,6 +500,10 @@ class _Builder:
                 own_namespace,
                 alias_fullnames,
                 doc,
+                _EMPTY,
+                [],
+                {},
+                {},
             )
             # Registered before its fields so that fields can refer to it recursively.
             self.names[fullname] = record
@@ -561,9 +583,10 @@ class _Builder:
         field_keys = record.field_keys
         with_defaults = self.fields_with_defaults
         prefix = f"{pointer}/fields/"
+        indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
         for i, raw_field in enumerate(fields):
-            field_pointer = prefix + str(i)
+            field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
             if field_depth > limit:
@@ -608,6 +631,31 @@ class _Builder:
                 node = primitive_nodes[field_type]
                 refs = _EMPTY
                 digest = primitive_digests[field_type]
+            elif field_type.__class__ is list:
+                if field_depth >= limit:
+                    raise _too_deep(limit)
+                node, refs, digest = self._union(
+                    field_type, namespace, field_pointer + "/type", field_depth + 1
+                )
+            elif field_type.__class__ is dict and field_depth < limit:
+                # An inline definition: dispatched here rather than through build().
+                kind = field_type.get("type")
+                if kind.__class__ is str and kind in _NAMED_KINDS:
+                    node, refs, digest = self._named(
+                        field_type, kind, namespace, field_pointer + "/type", field_depth + 1
+                    )
+                elif kind == "array" or kind == "map":
+                    node, refs, digest = self._container(
+                        field_type,
+                        "items" if kind == "array" else "values",
+                        namespace,
+                        field_pointer + "/type",
+                        field_depth + 1,
+                    )
+                else:
+                    node, refs, digest = build(
+                        field_type, namespace, field_pointer + "/type", field_depth + 1
+                    )
             else:
                 node, refs, digest = build(
                     field_type, namespace, field_pointer + "/type", field_depth + 1
