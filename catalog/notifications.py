@@ -101,10 +101,16 @@ def notify_people(
 def _deliver_after_commit(notifications: list[Notification]) -> None:
     if not notifications:
         return
-    from catalog.tasks import deliver_notification
+    # Imported here: the tasks module imports this one.
+    from catalog.tasks import deliver_notification, enqueue
 
     ids = [n.pk for n in notifications]
-    transaction.on_commit(lambda: [deliver_notification.delay(i) for i in ids])
+
+    def send() -> None:
+        for notification_id in ids:
+            enqueue(deliver_notification, notification_id)
+
+    transaction.on_commit(send)
 
 
 def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:

@@ -125,6 +125,7 @@ EMAIL_BACKEND = envstr(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "contract-catalog@localhost")
+EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(BASE_DIR / ".mail"))
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: with REDIS_URL unset every task runs in-process, so the embedded default needs no

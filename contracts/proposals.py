@@ -332,7 +332,9 @@ def approval_decide(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = ChangeProposal.objects.select_for_update().get(pk=approval.proposal_id)
+        proposal = ChangeProposal.objects.select_for_update(of=("self",)).get(
+            pk=approval.proposal_id
+        )
         if proposal.status != ChangeProposal.Status.IN_REVIEW:
             raise ApplicationError(
                 f"This proposal is {proposal.get_status_display().lower()}; it takes no more "
@@ -458,7 +460,7 @@ def proposal_withdraw(
         raise PermissionDenied("Only the author (or the platform role) may withdraw a proposal.")
     with transaction.atomic():
         locked = (
-            ChangeProposal.objects.select_for_update()
+            ChangeProposal.objects.select_for_update(of=("self",))
             .select_related("topic", "topic__owner")
             .get(pk=proposal.pk)
         )
@@ -484,7 +486,7 @@ def proposal_revise(
     parsed = parse_proposed(schema_text)
     with transaction.atomic():
         locked = (
-            ChangeProposal.objects.select_for_update()
+            ChangeProposal.objects.select_for_update(of=("self",))
             .select_related("topic", "topic__owner")
             .get(pk=proposal.pk)
         )

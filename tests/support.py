@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
+import sys
 import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import pytest
+import redis
 
 
 class WebhookSink:
@@ -42,3 +54,114 @@ class WebhookSink:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service is missing; in CI (CI=1) that is a failure."""
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run this test: {reason}")
+        pytest.skip(reason)
+
+
+def redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@dataclass
+class Worker:
+    queue: str
+    mail_dir: Path
+
+    def emails(self) -> list[str]:
+        """Messages the worker sent (Django's file email backend), as raw text."""
+        return [p.read_text() for p in sorted(self.mail_dir.glob("*.log"))]
+
+
+@contextlib.contextmanager
+def celery_worker(tmp_path: Path, *, route_this_process: bool = False) -> Iterator[Worker]:
+    """A real `celery worker` process on Redis, on a queue of its own, using the test database
+    (PostgreSQL, so another process can see it). With ``route_this_process``, tasks this test
+    process sends go to that worker instead of running in-process."""
+    from django.db import connection
+
+    from catalog import celery_app
+
+    require(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL)")
+    require(redis_up(), f"needs Redis at {REDIS_URL}")
+    db = connection.settings_dict
+    queue = f"cc-test-{uuid.uuid4().hex[:10]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "catalog.settings",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "catalog",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--loglevel",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    # The app reads Django settings through the CELERY_ namespace, so overrides use those names.
+    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "CELERY_TASK_DEFAULT_QUEUE")
+    saved = {key: celery_app.conf.get(key) for key in keys}
+    try:
+        if route_this_process:
+            celery_app.conf.update(
+                CELERY_TASK_ALWAYS_EAGER=False,
+                CELERY_BROKER_URL=REDIS_URL,
+                CELERY_TASK_DEFAULT_QUEUE=queue,
+            )
+            _forget_connections(celery_app)
+        yield Worker(queue=queue, mail_dir=mail_dir)
+    finally:
+        if route_this_process:
+            celery_app.conf.update(saved)
+            _forget_connections(celery_app)
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _forget_connections(app: Any) -> None:
+    # Producer pools and routing are built once from the configuration; after changing the
+    # broker and default queue they must be rebuilt (what Celery itself does after a fork).
+    app._after_fork()
+    for cached in ("default_queue", "queues", "router"):
+        app.amqp.__dict__.pop(cached, None)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 45.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
