@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.audit import audit_record
@@ -118,9 +118,15 @@ def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
 
     Raises DeliveryError on a transient failure unless ``final_attempt``, in which case the
     notification is marked failed with the error (visible, counted, retryable by hand)."""
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=Notification.Status.PENDING
-    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1)
+    now = timezone.now()
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    claimable = Q(status=Notification.Status.PENDING) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - lease
+    )
+    claimed = (
+        Notification.objects.filter(claimable, pk=notification_id)
+        .update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    )
     if not claimed:
         return False
     notification = Notification.objects.select_related("team").get(pk=notification_id)
@@ -212,10 +218,12 @@ def _post_webhook(notification: Notification) -> None:
 
 
 def pending_notification_ids(*, older_than_seconds: int) -> list[int]:
-    """Pending notifications whose task was lost (e.g. the broker was down at commit time)."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    return list(
-        Notification.objects.filter(
-            status=Notification.Status.PENDING, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
+    """Notifications whose task was lost: pending since before the cutoff (the broker was down
+    at commit time), or claimed by a worker that died before finishing (lease expired)."""
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
+    lost = Q(status=Notification.Status.PENDING, created_at__lt=cutoff) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - lease
     )
+    return list(Notification.objects.filter(lost).values_list("pk", flat=True)[:500])

@@ -166,6 +166,10 @@ PROPOSAL_DEFAULT_DEADLINE_DAYS = envint("PROPOSAL_DEFAULT_DEADLINE_DAYS", 7)
 PROPOSAL_REMINDER_HOURS = envint("PROPOSAL_REMINDER_HOURS", 24)
 PROPOSAL_EXPIRY_GRACE_DAYS = envint("PROPOSAL_EXPIRY_GRACE_DAYS", 7)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A worker that dies mid-delivery leaves its claim; after this long another may take over.
+NOTIFICATION_CLAIM_LEASE_SECONDS = envint("NOTIFICATION_CLAIM_LEASE_SECONDS", 300)
+# With acks_late, a task whose worker died is redelivered after this long (Redis transport).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -72,3 +72,21 @@ def test_a_task_run_twice_sends_once(worker):
         assert wait_for(lambda: _delivered(notification))
         time.sleep(1.0)  # give the duplicate task time to run (and do nothing)
         assert len(sink.received) == 1
+
+
+def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_restart(tmp_path):
+    env = {"NOTIFICATION_CLAIM_LEASE_SECONDS": "2", "CELERY_VISIBILITY_TIMEOUT": "3"}
+    with WebhookSink(hang_first=True) as sink, celery_worker(tmp_path, env=env) as worker:
+        notification = _outbox_row(TeamFactory(slug="ops", webhook_url=sink.url), "killed")
+        _send(notification.pk, worker.queue)
+        assert sink.hanging.wait(timeout=30), "the delivery never reached the webhook"
+        worker.kill()  # mid-request: the task was claimed, never acknowledged
+        sink.release.set()
+        notification.refresh_from_db()
+        assert notification.status == Notification.Status.SENDING
+        time.sleep(3.5)  # past the visibility timeout and the claim lease
+        worker.start()  # restores the unacknowledged task and runs it again
+        assert wait_for(lambda: _delivered(notification)), notification.status
+        time.sleep(1.0)
+        assert len(sink.received) == 1
+        assert notification.attempts == 2

@@ -95,3 +95,32 @@ def test_the_sweep_delivers_what_a_lost_task_left_pending(db):
     assert [m.subject for m in mail.outbox] == ["lost"]
     fresh.refresh_from_db()
     assert fresh.status == "pending"  # its own task may still be on its way
+
+
+def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(db, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from catalog.notifications import pending_notification_ids
+
+    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 60
+    team = TeamFactory(slug="ops", contact_email="ops@example.com")
+    stuck = Notification.objects.create(
+        team=team,
+        channel="email",
+        event="e",
+        subject="s",
+        body="b",
+        idempotency_key="stuck",
+        status="sending",
+        claimed_at=timezone.now() - datetime.timedelta(seconds=30),
+    )
+    assert notification_deliver(stuck.pk, final_attempt=False) is False  # still leased
+    assert stuck.pk not in pending_notification_ids(older_than_seconds=0)
+    Notification.objects.filter(pk=stuck.pk).update(
+        claimed_at=timezone.now() - datetime.timedelta(seconds=61)
+    )
+    assert stuck.pk in pending_notification_ids(older_than_seconds=0)
+    assert notification_deliver(stuck.pk, final_attempt=False) is True
+    assert len(mail.outbox) == 1
