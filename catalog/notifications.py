@@ -9,11 +9,12 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -25,6 +26,18 @@ from catalog.permissions import AnyUser, require_team
 
 class DeliveryError(Exception):
     """A delivery that may succeed if tried again later (SMTP or webhook trouble)."""
+
+
+@dataclass(frozen=True)
+class TeamMessage:
+    """One message for one team; ``key`` names the event (see :func:`notify_teams`)."""
+
+    team: Team
+    event: str
+    subject: str
+    body: str
+    payload: dict[str, Any]
+    key: str
 
 
 def notify_teams(
@@ -41,27 +54,59 @@ def notify_teams(
     ``key`` identifies the event; with the team and channel it makes the idempotency key, so
     calling this twice for one event queues nothing new. Call it inside the transaction of the
     change it announces: the rows commit with it, and delivery starts after commit."""
-    created = []
-    for team in teams:
+    return notify_each([TeamMessage(team, event, subject, body, payload, key) for team in teams])
+
+
+def notify_each(messages: Iterable[TeamMessage]) -> list[Notification]:
+    """Queue messages that differ per team (each team's own fields), in one bulk insert."""
+    rows: dict[str, Notification] = {}
+    for message in messages:
         channels = []
-        if team.contact_email:
+        if message.team.contact_email:
             channels.append(Notification.Channel.EMAIL)
-        if team.webhook_url:
+        if message.team.webhook_url:
             channels.append(Notification.Channel.WEBHOOK)
         for channel in channels:
-            notification, new = Notification.objects.get_or_create(
-                idempotency_key=f"{key}:{team.slug}:{channel}",
-                defaults={
-                    "team": team,
-                    "channel": channel,
-                    "event": event,
-                    "subject": subject[:300],
-                    "body": body,
-                    "payload": payload,
-                },
+            key = f"{message.key}:{message.team.slug}:{channel}"
+            rows[key] = Notification(
+                team=message.team,
+                channel=channel,
+                event=message.event,
+                subject=message.subject[:300],
+                body=message.body,
+                payload=message.payload,
+                idempotency_key=key,
             )
-            if new:
-                created.append(notification)
+    return _insert_new(rows)
+
+
+def _insert_new(rows: dict[str, Notification]) -> list[Notification]:
+    if not rows:
+        return []
+    existing = set(
+        Notification.objects.filter(idempotency_key__in=rows).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = [row for key, row in rows.items() if key not in existing]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(new)
+    except IntegrityError:
+        # Someone queued the same event concurrently: fall back to one row at a time.
+        created = []
+        for row in new:
+            with transaction.atomic():
+                _, was_new = Notification.objects.get_or_create(
+                    idempotency_key=row.idempotency_key,
+                    defaults={
+                        f.name: getattr(row, f.name)
+                        for f in Notification._meta.concrete_fields
+                        if not f.primary_key and f.name != "idempotency_key"
+                    },
+                )
+            if was_new:
+                created.append(Notification.objects.get(idempotency_key=row.idempotency_key))
     _deliver_after_commit(created)
     return created
 
@@ -78,39 +123,35 @@ def notify_people(
 ) -> list[Notification]:
     """Queue an email to named people (team leads, the platform role) about ``team``'s matter;
     idempotent by ``key`` and address like :func:`notify_teams`."""
-    created = []
-    for email in sorted({e for e in emails if e}):
-        notification, new = Notification.objects.get_or_create(
+    rows = {
+        f"{key}:{email}": Notification(
+            team=team,
+            channel=Notification.Channel.EMAIL,
+            recipient=email,
+            event=event,
+            subject=subject[:300],
+            body=body,
+            payload=payload,
             idempotency_key=f"{key}:{email}",
-            defaults={
-                "team": team,
-                "channel": Notification.Channel.EMAIL,
-                "recipient": email,
-                "event": event,
-                "subject": subject[:300],
-                "body": body,
-                "payload": payload,
-            },
         )
-        if new:
-            created.append(notification)
-    _deliver_after_commit(created)
-    return created
+        for email in sorted({e for e in emails if e})
+    }
+    return _insert_new(rows)
 
 
 def _deliver_after_commit(notifications: list[Notification]) -> None:
     if not notifications:
         return
     # Imported here: the tasks module imports this one.
-    from catalog.tasks import deliver_notification, enqueue
+    from catalog.tasks import deliver_notification, deliver_notifications, enqueue
 
     ids = [n.pk for n in notifications]
-
-    def send() -> None:
-        for notification_id in ids:
-            enqueue(deliver_notification, notification_id)
-
-    transaction.on_commit(send)
+    if len(ids) == 1:
+        transaction.on_commit(lambda: enqueue(deliver_notification, ids[0]))
+    else:
+        # One message from the request; a worker fans it out into one task per notification,
+        # so each keeps its own retries and a slow webhook blocks nobody else.
+        transaction.on_commit(lambda: enqueue(deliver_notifications, ids))
 
 
 def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
@@ -123,9 +164,8 @@ def notification_deliver(notification_id: int, *, final_attempt: bool) -> bool:
     claimable = Q(status=Notification.Status.PENDING) | Q(
         status=Notification.Status.SENDING, claimed_at__lt=now - lease
     )
-    claimed = (
-        Notification.objects.filter(claimable, pk=notification_id)
-        .update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=Notification.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now
     )
     if not claimed:
         return False

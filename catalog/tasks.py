@@ -41,6 +41,13 @@ def deliver_notification(self: Any, notification_id: int) -> None:
     notification_deliver(notification_id, final_attempt=final)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_notifications(notification_ids: list[int]) -> None:
+    """Fan out: one delivery task per notification (safe twice: deliveries claim their row)."""
+    for notification_id in notification_ids:
+        deliver_notification.delay(notification_id)
+
+
 @shared_task(ignore_result=True)
 def sweep_pending_notifications() -> int:
     """Re-enqueue pending notifications whose task never ran; safe to run any time."""

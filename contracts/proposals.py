@@ -22,7 +22,7 @@ from catalog.audit import audit_record
 from catalog.authentication import ApiPrincipal
 from catalog.errors import ApplicationError
 from catalog.models import Membership, Team, Topic
-from catalog.notifications import notify_people, notify_teams
+from catalog.notifications import TeamMessage, notify_each, notify_people, notify_teams
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
 from contracts import registry
 from contracts.impact import (
@@ -272,20 +272,23 @@ def _sync_approvals(proposal: ChangeProposal, analysis: Analysis) -> list[Team]:
     teams = {t.slug: t for t in Team.objects.filter(slug__in=hit)}
     existing = {a.team_id: a for a in proposal.approvals.select_related("team")}
     ask: list[Team] = []
+    new: list[Approval] = []
     wanted: set[int] = set()
     owner = proposal.topic.owner
     if owner is not None:
         wanted.add(owner.pk)
         if owner.pk not in existing:
-            Approval.objects.create(proposal=proposal, team=owner, role=Approval.Role.OWNER)
+            new.append(Approval(proposal=proposal, team=owner, role=Approval.Role.OWNER))
             ask.append(owner)
     for slug, fields in hit.items():
         team = teams[slug]
         wanted.add(team.pk)
         approval = existing.get(team.pk)
         if approval is None:
-            Approval.objects.create(
-                proposal=proposal, team=team, role=Approval.Role.CONSUMER, fields_hit=fields
+            new.append(
+                Approval(
+                    proposal=proposal, team=team, role=Approval.Role.CONSUMER, fields_hit=fields
+                )
             )
             ask.append(team)
         elif approval.role == Approval.Role.CONSUMER and sorted(approval.fields_hit) != sorted(
@@ -300,6 +303,7 @@ def _sync_approvals(proposal: ChangeProposal, analysis: Analysis) -> list[Team]:
                 update_fields=["fields_hit", "state", "decided_by", "decided_at", "comment"]
             )
             ask.append(team)
+    Approval.objects.bulk_create(new)
     for team_id, approval in existing.items():
         if team_id not in wanted and approval.state == Approval.State.PENDING:
             approval.delete()
@@ -716,17 +720,20 @@ def _notify_review_requested(
     proposal: ChangeProposal, analysis: Analysis, teams: list[Team]
 ) -> None:
     hits = analysis.affected_teams()
-    for team in teams:
-        fields = hits.get(team.slug, [])
-        notify_teams(
-            teams=[team],
+    subject = f"[{proposal.topic.name}] your decision is needed: proposal #{proposal.pk}" + (
+        " (breaking)" if proposal.kind == ChangeProposal.Kind.BREAKING else ""
+    )
+    notify_each(
+        TeamMessage(
+            team=team,
             event="proposal.review_requested",
-            subject=f"[{proposal.topic.name}] your decision is needed: proposal #{proposal.pk}"
-            + (" (breaking)" if proposal.kind == ChangeProposal.Kind.BREAKING else ""),
-            body=_review_body(proposal, fields),
-            payload=_payload(proposal, fields),
+            subject=subject,
+            body=_review_body(proposal, hits.get(team.slug, [])),
+            payload=_payload(proposal, hits.get(team.slug, [])),
             key=f"proposal:{proposal.pk}:r{proposal.revision}:review",
         )
+        for team in teams
+    )
 
 
 def _notify_decision(proposal: ChangeProposal) -> None:
