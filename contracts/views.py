@@ -17,7 +17,7 @@ from catalog.errors import ApplicationError
 from catalog.models import AuditEvent, Topic
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
 from catalog.views import HtmxHttpRequest, _render_form_error
-from contracts import proposals
+from contracts import field_edits, proposals
 from contracts.forms import CommentForm, DecisionForm, ProposalForm, ReviseForm
 from contracts.models import Approval, ChangeProposal, ProposalComment, SchemaVersion
 from contracts.selectors import subject_for_topic
@@ -44,6 +44,8 @@ def proposal_new(request: HtmxHttpRequest, name: str) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.select_related("owner"), name=name)
     if not can_manage_topic(request.user, topic):
         raise PermissionDenied(f"Only members of the owning team may propose changes to {name}.")
+    if request.method == "POST" and request.POST.get("action") == "apply_fields":
+        return _apply_field_edits(request, topic)
     form = ProposalForm(
         request.POST or None,
         request.FILES or None,
@@ -68,18 +70,92 @@ def proposal_new(request: HtmxHttpRequest, name: str) -> HttpResponse:
                     return HttpResponseClientRedirect(proposal.get_absolute_url())
                 return redirect(proposal)
         status = 422
+    schema_text = form.data.get("schema_text") if form.is_bound else form.initial["schema_text"]
+    return _render_new(request, topic, form, schema_text, status=status)
+
+
+def _render_new(
+    request: HttpRequest,
+    topic: Topic,
+    form: ProposalForm,
+    schema_text: str | None,
+    *,
+    status: int = 200,
+    editor_errors: list[field_edits.RowError] | None = None,
+) -> HttpResponse:
+    errors = {(e.index, e.column): e.message for e in editor_errors or []}
+    rows = _editor_rows(schema_text)
     return render(
         request,
         "contracts/proposal_new.html",
         {
             "topic": topic,
             "form": form,
-            "preview": _preview_context(
-                topic, form.data.get("schema_text") if form.is_bound else None
-            ),
+            "preview": _preview_context(topic, schema_text),
+            "editor_rows": None
+            if rows is None
+            else [
+                (i, row, {c: errors.get((i, c)) for c in ("name", "type", "default")})
+                for i, row in enumerate(rows)
+            ],
+            "editor_open": bool(errors) or request.POST.get("action") == "apply_fields",
         },
         status=status,
     )
+
+
+def _editor_rows(schema_text: str | None) -> list[field_edits.FieldRow] | None:
+    """The field editor's rows for a schema text (plus an empty one to add a field); None when
+    the text is not a record schema."""
+    schema = _record(schema_text or "")
+    if schema is None:
+        return None
+    return [*field_edits.rows_from_schema(schema), field_edits.FieldRow("", "", "", "", "")]
+
+
+def _record(schema_text: str) -> dict[str, Any] | None:
+    try:
+        schema = json.loads(schema_text)
+    except ValueError:
+        return None
+    if not isinstance(schema, dict) or schema.get("type") != "record":
+        return None
+    return schema
+
+
+def _apply_field_edits(request: HttpRequest, topic: Topic) -> HttpResponse:
+    """Apply the field editor's rows to the schema text, and show the form again (nothing is
+    submitted): the preview then shows what the edits do."""
+    data = request.POST
+    schema = _record(data.get("schema_text", ""))
+    keep = {k: data.get(k, "") for k in ("rationale", "deadline", "submit_token")}
+    if schema is None:
+        form = ProposalForm(initial={**keep, "schema_text": data.get("schema_text", "")})
+        return _render_new(request, topic, form, data.get("schema_text", ""), status=422)
+    try:
+        count = min(int(data.get("f-count", "0")), 2000)
+    except ValueError:
+        count = 0
+    rows = [
+        field_edits.FieldRow(
+            original=data.get(f"f-{i}-original", ""),
+            name=data.get(f"f-{i}-name", ""),
+            type=data.get(f"f-{i}-type", ""),
+            doc=data.get(f"f-{i}-doc", ""),
+            default=data.get(f"f-{i}-default", ""),
+            remove=data.get(f"f-{i}-remove") == "on",
+        )
+        for i in range(count)
+    ]
+    edited, errors = field_edits.apply_rows(schema, rows)
+    if errors:
+        form = ProposalForm(initial={**keep, "schema_text": data.get("schema_text", "")})
+        return _render_new(
+            request, topic, form, data.get("schema_text", ""), status=422, editor_errors=errors
+        )
+    text = json.dumps(edited, indent=2)
+    form = ProposalForm(initial={**keep, "schema_text": text})
+    return _render_new(request, topic, form, text)
 
 
 def _preview_context(topic: Topic, schema_text: str | None) -> dict[str, Any]:
