@@ -41,6 +41,7 @@ bench: install-dev
 	$(BIN)/python tests/benchmarks/bench_catalog_pages.py
 	$(BIN)/python -m tests.benchmarks.bench_schema_engine
 	$(BIN)/python tests/benchmarks/bench_registry.py
+	$(BIN)/python tests/benchmarks/bench_proposals.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*
