@@ -99,6 +99,9 @@ def populate() -> Topic:
         FieldSemantics(topic=hot, path=f"field_{n}", meaning="m") for n in range(30)
     )
     DeliverySLA.objects.create(topic=hot, max_latency_seconds=60)
+    # A live database has planner statistics (autovacuum); a freshly bulk-loaded one does not.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     Consumer.objects.bulk_create(
         Consumer(team=teams[n], topic=hot, name=f"hot-{n}", group_id=f"hot-{n}", fields=[])
         for n in range(25)
