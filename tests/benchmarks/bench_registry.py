@@ -39,11 +39,12 @@ VERSIONS = 100
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 
 
-def schema(n_optional: int) -> dict[str, Any]:
-    fields: list[dict[str, Any]] = [{"name": f"f{i}", "type": "string"} for i in range(50)]
-    fields += [
-        {"name": f"opt{i}", "type": ["null", "long"], "default": None} for i in range(n_optional)
-    ]
+def schema(revision: int) -> dict[str, Any]:
+    """Revision ``revision`` of a 50-field schema: the versions differ in a doc (a compatible
+    change), so every one is a distinct schema of the same size."""
+    fields: list[dict[str, Any]] = [{"name": f"f{i}", "type": "string"} for i in range(40)]
+    fields += [{"name": f"opt{i}", "type": ["null", "long"], "default": None} for i in range(10)]
+    fields[0]["doc"] = f"revision {revision}"
     return {"type": "record", "name": "Order", "namespace": "bench", "fields": fields}
 
 
@@ -115,6 +116,8 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            # e.g. "--worker-class gthread --threads 4" for keep-alive connections
+            *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
         ],
         cwd=ROOT,
         env=env,
