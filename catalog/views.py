@@ -40,7 +40,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _render_form_error(form: Form, error: ApplicationError) -> None:
+def show_form_error(form: Form, error: ApplicationError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -109,7 +109,7 @@ def topic_create(request: HtmxHttpRequest) -> HttpResponse:
                     dlq_topic=form.cleaned_data["dlq_topic"].strip(),
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 if request.htmx:
                     return HttpResponseClientRedirect(topic.get_absolute_url())
@@ -139,7 +139,7 @@ def topic_sla_edit(request: HtmxHttpRequest, name: str) -> HttpResponse:
                     actor=request.user, topic=topic, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 if request.htmx:
                     return render(
@@ -173,7 +173,7 @@ def field_semantics_edit(request: HtmxHttpRequest, name: str) -> HttpResponse:
                     actor=request.user, topic=topic, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 if request.htmx:
                     return render(
@@ -242,7 +242,7 @@ def consumer_subscribe(request: HtmxHttpRequest, name: str) -> HttpResponse:
                     lag_threshold=form.cleaned_data["lag_threshold"],
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 if request.htmx:
                     return HttpResponseClientRedirect(topic.get_absolute_url())

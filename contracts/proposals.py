@@ -196,7 +196,7 @@ def proposal_submit(
         with transaction.atomic():
             proposal = ChangeProposal.objects.create(
                 topic=topic,
-                author_id=actor.pk or 0,
+                author_id=_user_id(actor),
                 schema_text=schema_text,
                 fingerprint=parsed.fingerprint,
                 rationale=rationale,
@@ -216,6 +216,12 @@ def proposal_submit(
         # The same form, submitted twice at once: the first one won.
         return ChangeProposal.objects.get(submit_token=submit_token)
     return proposal
+
+
+def _user_id(actor: User) -> int:
+    # Callers have checked permissions, which anonymous users never have.
+    assert actor.pk is not None
+    return int(actor.pk)
 
 
 def _enqueue_analysis(proposal: ChangeProposal) -> None:

@@ -780,107 +780,58 @@ def delete_version(
     return row.version
 
 
+def _set_setting(
+    principal: ApiPrincipal, subject_name: str | None, setting: str, value: str, verb: str
+) -> None:
+    """Set ``compatibility`` or ``mode`` registry-wide (platform role) or on one subject (its
+    owners), in a transaction, with an audit event saying what it was."""
+    with transaction.atomic():
+        target: RegistryConfig | Subject
+        if subject_name is None:
+            _require_platform(principal, setting.replace("compatibility", "compatibility level"))
+            target, _ = RegistryConfig.objects.select_for_update().get_or_create(pk=1)
+            fields = [setting, "updated_at"]
+            prefix, topic = "registry", None
+        else:
+            target = _subject_for_write(subject_name, principal)
+            fields = [setting]
+            prefix, topic = "subject", target.topic
+        before = getattr(target, setting)
+        setattr(target, setting, value)
+        target.save(update_fields=fields)
+        audit_record(
+            actor=principal.user,
+            verb=f"{prefix}.{setting}_{verb}",
+            obj=target,
+            topic=topic,
+            before={setting: before},
+            after={setting: value},
+        )
+
+
 def set_compatibility(*, principal: ApiPrincipal, subject_name: str | None, level: Any) -> str:
     level = parse_compatibility(level)
-    with transaction.atomic():
-        if subject_name is None:
-            _require_platform(principal, "compatibility level")
-            config, _ = RegistryConfig.objects.select_for_update().get_or_create(pk=1)
-            before = config.compatibility
-            config.compatibility = level
-            config.save(update_fields=["compatibility", "updated_at"])
-            audit_record(
-                actor=principal.user,
-                verb="registry.compatibility_changed",
-                obj=config,
-                before={"compatibility": before},
-                after={"compatibility": level},
-            )
-        else:
-            subject = _subject_for_write(subject_name, principal)
-            before_level = subject.compatibility
-            subject.compatibility = level
-            subject.save(update_fields=["compatibility"])
-            audit_record(
-                actor=principal.user,
-                verb="subject.compatibility_changed",
-                obj=subject,
-                topic=subject.topic,
-                before={"compatibility": before_level},
-                after={"compatibility": level},
-            )
+    _set_setting(principal, subject_name, "compatibility", level, "changed")
     return level
 
 
 def delete_compatibility(*, principal: ApiPrincipal, subject_name: str | None) -> str:
     """Drop a subject's override (or reset the global level); returns the level it had."""
-    with transaction.atomic():
-        if subject_name is None:
-            _require_platform(principal, "compatibility level")
-            config, _ = RegistryConfig.objects.select_for_update().get_or_create(pk=1)
-            before = config.compatibility
-            config.compatibility = Compatibility.BACKWARD
-            config.save(update_fields=["compatibility", "updated_at"])
-            audit_record(
-                actor=principal.user,
-                verb="registry.compatibility_reset",
-                obj=config,
-                before={"compatibility": before},
-                after={"compatibility": config.compatibility},
-            )
-            return before
-        if not Subject.objects.filter(name=subject_name).exists():
-            raise subject_not_found(subject_name)
-        subject = _subject_for_write(subject_name, principal)
-        previous = subject.compatibility or global_config().compatibility
-        subject.compatibility = ""
-        subject.save(update_fields=["compatibility"])
-        audit_record(
-            actor=principal.user,
-            verb="subject.compatibility_reset",
-            obj=subject,
-            topic=subject.topic,
-            before={"compatibility": previous},
-            after={"compatibility": ""},
-        )
-        return previous
+    if subject_name is None:
+        before = global_config().compatibility
+        _set_setting(principal, None, "compatibility", Compatibility.BACKWARD, "reset")
+        return before
+    if not Subject.objects.filter(name=subject_name).exists():
+        raise subject_not_found(subject_name)
+    previous = subject_compatibility(subject_name, default_to_global=True)
+    _set_setting(principal, subject_name, "compatibility", "", "reset")
+    return previous
 
 
 def set_mode(*, principal: ApiPrincipal, subject_name: str | None, mode: Any) -> str:
     mode = parse_mode(mode)
-    with transaction.atomic():
-        if subject_name is None:
-            _require_platform(principal, "mode")
-            config, _ = RegistryConfig.objects.select_for_update().get_or_create(pk=1)
-            before = config.mode
-            config.mode = mode
-            config.save(update_fields=["mode", "updated_at"])
-            audit_record(
-                actor=principal.user,
-                verb="registry.mode_changed",
-                obj=config,
-                before={"mode": before},
-                after={"mode": mode},
-            )
-        else:
-            subject = _subject_for_write(subject_name, principal)
-            before_mode = subject.mode
-            subject.mode = mode
-            subject.save(update_fields=["mode"])
-            audit_record(
-                actor=principal.user,
-                verb="subject.mode_changed",
-                obj=subject,
-                topic=subject.topic,
-                before={"mode": before_mode},
-                after={"mode": mode},
-            )
+    _set_setting(principal, subject_name, "mode", mode, "changed")
     return mode
-
-
-def schema_json(schema: Schema) -> str:
-    """The schema as registered (clients parse it; ids never change, so this never changes)."""
-    return schema.text
 
 
 def schema_text_from(value: Any) -> str:

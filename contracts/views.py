@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from catalog.errors import ApplicationError
 from catalog.models import AuditEvent, Topic
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
-from catalog.views import HtmxHttpRequest, _render_form_error
+from catalog.views import HtmxHttpRequest, show_form_error
 from contracts import field_edits, proposals
 from contracts.forms import CommentForm, DecisionForm, ProposalForm, ReviseForm
 from contracts.models import Approval, ChangeProposal, ProposalComment, SchemaVersion
@@ -64,7 +64,7 @@ def proposal_new(request: HtmxHttpRequest, name: str) -> HttpResponse:
                     submit_token=form.cleaned_data["submit_token"],
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 if request.htmx:
                     return HttpResponseClientRedirect(proposal.get_absolute_url())
@@ -291,7 +291,7 @@ def proposal_revise(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     rationale=form.cleaned_data["rationale"],
                 )
             except ApplicationError as exc:
-                _render_form_error(form, exc)
+                show_form_error(form, exc)
             else:
                 return redirect(proposal)
         status = 422
