@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.escalate_overdue_proposals",
         "schedule": 900.0,
     },
+    "migrations-daily": {
+        "task": "contracts.tasks.migrations_tick",
+        "schedule": 3600.0,
+    },
     "expire-stale-proposals": {
         "task": "contracts.tasks.expire_stale_proposals",
         "schedule": 3600.0,
@@ -165,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {
 PROPOSAL_DEFAULT_DEADLINE_DAYS = envint("PROPOSAL_DEFAULT_DEADLINE_DAYS", 7)
 PROPOSAL_REMINDER_HOURS = envint("PROPOSAL_REMINDER_HOURS", 24)
 PROPOSAL_EXPIRY_GRACE_DAYS = envint("PROPOSAL_EXPIRY_GRACE_DAYS", 7)
+# Past a migration window, laggards are reminded daily, then escalated after this many days.
+MIGRATION_ESCALATE_AFTER_DAYS = envint("MIGRATION_ESCALATE_AFTER_DAYS", 3)
 WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", 5)
 # A worker that dies mid-delivery leaves its claim; after this long another may take over.
 NOTIFICATION_CLAIM_LEASE_SECONDS = envint("NOTIFICATION_CLAIM_LEASE_SECONDS", 300)

@@ -33,7 +33,7 @@ from catalog.permissions import (
     require_topic_owner,
     user_team_ids,
 )
-from contracts.selectors import topic_recent_proposals
+from contracts.selectors import topic_migrations, topic_recent_proposals
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -83,6 +83,7 @@ def topic_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
         "topic": topic,
         "sla": getattr(topic, "sla", None),
         "proposals": topic_recent_proposals(topic),
+        "migrations": topic_migrations(topic),
         "can_manage": can_manage_topic(request.user, topic),
         "team_ids": user_team_ids(request.user),
         "platform": is_platform(request.user),

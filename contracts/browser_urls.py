@@ -20,4 +20,16 @@ urlpatterns = [
     path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="proposal-withdraw"),
     path("proposals/<int:pk>/revise/", views.proposal_revise, name="proposal-revise"),
     path("proposals/<int:pk>/comments/", views.proposal_comment, name="proposal-comment"),
+    path("topics/<str:name>/migrations/new/", views.migration_new, name="migration-new"),
+    path("migrations/<int:pk>/", views.migration_detail, name="migration-detail"),
+    path(
+        "migrations/<int:pk>/consumers/<int:item_pk>/migrated/",
+        views.migration_consumer_migrated,
+        name="migration-consumer-migrated",
+    ),
+    path(
+        "migrations/<int:pk>/dual-publish/",
+        views.migration_dual_publish,
+        name="migration-dual-publish",
+    ),
 ]

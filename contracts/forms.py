@@ -78,3 +78,18 @@ class ReviseForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="What changed, and why."
     )
+
+
+class MigrationForm(forms.Form):
+    schema_text = forms.CharField(
+        label="Schema of the new topic version",
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code"}),
+    )
+    window_days = forms.IntegerField(
+        label="Dual-publish window (days)",
+        initial=30,
+        min_value=1,
+        max_value=365,
+        help_text="30 to 60 days; the platform role may set another.",
+    )
+    proposal = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -221,3 +221,90 @@ class ProposalComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment on {self.proposal}"
+
+
+class Migration(models.Model):
+    """A breaking change shipped as a new topic version, with a dual-publish window."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DUAL_PUBLISHING = "dual_publishing", "Dual-publishing"
+        COMPLETED = "completed", "Completed"
+
+    OPEN = (Status.PLANNED, Status.DUAL_PUBLISHING)
+
+    from_topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="migrations_from")
+    to_topic = models.OneToOneField(Topic, on_delete=models.PROTECT, related_name="migration_to")
+    proposal = models.ForeignKey(
+        ChangeProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="migrations"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    window_days = models.PositiveIntegerField()
+    window_ends_at = models.DateTimeField()
+    # Old field path -> new field path, so consumers' field lists and semantics carry over.
+    renames = models.JSONField(default=dict, blank=True)
+    dual_publish_started_at = models.DateTimeField(null=True, blank=True)
+    dual_publish_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_topic"],
+                condition=models.Q(status__in=["planned", "dual_publishing"]),
+                name="migration_one_open_per_topic",
+                violation_error_message="This topic already has a migration in progress.",
+            ),
+        ]
+        indexes = [
+            # The lifecycle task: open migrations by window end.
+            models.Index(fields=["status", "window_ends_at"], name="migration_status_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_topic} → {self.to_topic}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("contracts:migration-detail", kwargs={"pk": self.pk})
+
+
+class ConsumerMigration(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        MIGRATED = "migrated", "Migrated"
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="consumers")
+    consumer = models.ForeignKey(
+        "catalog.Consumer", on_delete=models.PROTECT, related_name="migrations"
+    )
+    new_consumer = models.ForeignKey(
+        "catalog.Consumer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    migrated_at = models.DateTimeField(null=True, blank=True)
+    migrated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reminders_sent = models.PositiveIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["consumer__team__slug", "consumer__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["migration", "consumer"], name="consumer_migration_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} in {self.migration}: {self.status}"

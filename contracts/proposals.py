@@ -196,7 +196,7 @@ def proposal_submit(
         with transaction.atomic():
             proposal = ChangeProposal.objects.create(
                 topic=topic,
-                author_id=_user_id(actor),
+                author_id=user_id(actor),
                 schema_text=schema_text,
                 fingerprint=parsed.fingerprint,
                 rationale=rationale,
@@ -218,7 +218,7 @@ def proposal_submit(
     return proposal
 
 
-def _user_id(actor: User) -> int:
+def user_id(actor: User) -> int:
     # Callers have checked permissions, which anonymous users never have.
     assert actor.pk is not None
     return int(actor.pk)

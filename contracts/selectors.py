@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db.models import Q
+
 from catalog.models import Topic
-from contracts.models import ChangeProposal, SchemaVersion, Subject
+from contracts.models import ChangeProposal, Migration, SchemaVersion, Subject
 from contracts.schema import field_paths, parse_schema
 
 
@@ -66,4 +68,13 @@ def topic_recent_proposals(topic: Topic, limit: int = 10) -> list[ChangeProposal
         ChangeProposal.objects.filter(topic=topic)
         .select_related("author")
         .order_by("-created_at")[:limit]
+    )
+
+
+def topic_migrations(topic: Topic) -> list[Migration]:
+    """Migrations from or to the topic, newest first (one query)."""
+    return list(
+        Migration.objects.filter(Q(from_topic=topic) | Q(to_topic=topic))
+        .select_related("from_topic", "to_topic")
+        .order_by("-created_at")[:5]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from catalog.tasks import enqueue
-from contracts import proposals
+from contracts import proposals, topic_versions
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -36,3 +36,9 @@ def sweep_unanalysed_proposals() -> int:
     for proposal_id in ids:
         enqueue(analyse_proposal, proposal_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def migrations_tick() -> dict[str, int]:
+    # Hourly; reminders are at most daily per consumer and every step is claimed, so it is safe.
+    return topic_versions.migrations_tick()

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -17,9 +19,17 @@ from catalog.errors import ApplicationError
 from catalog.models import AuditEvent, Topic
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
 from catalog.views import HtmxHttpRequest, show_form_error
-from contracts import field_edits, proposals
-from contracts.forms import CommentForm, DecisionForm, ProposalForm, ReviseForm
-from contracts.models import Approval, ChangeProposal, ProposalComment, SchemaVersion
+from contracts import field_edits, proposals, topic_versions
+from contracts.forms import CommentForm, DecisionForm, MigrationForm, ProposalForm, ReviseForm
+from contracts.models import (
+    Approval,
+    ChangeProposal,
+    ConsumerMigration,
+    Migration,
+    ProposalComment,
+    SchemaVersion,
+)
+from contracts.registry import RegistryError
 from contracts.selectors import subject_for_topic
 
 
@@ -214,6 +224,7 @@ def _detail_context(request: HttpRequest, proposal: ChangeProposal) -> dict[str,
         and (proposal.author_id == user.pk or can_manage_topic(user, proposal.topic)),
         "decision_form": DecisionForm(),
         "comment_form": CommentForm(),
+        "can_start_migration": can_manage_topic(user, proposal.topic),
     }
 
 
@@ -301,3 +312,109 @@ def proposal_revise(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {"proposal": proposal, "topic": proposal.topic, "form": form},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def migration_new(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    """Start a migration to the next topic version (owners), from an approved breaking
+    proposal (``?proposal=``) or directly."""
+    topic = get_object_or_404(Topic.objects.select_related("owner"), name=name)
+    if not can_manage_topic(request.user, topic):
+        raise PermissionDenied(f"Only the owners of {name} may start a migration.")
+    proposal_id = request.POST.get("proposal") or request.GET.get("proposal")
+    proposal = (
+        ChangeProposal.objects.filter(pk=proposal_id, topic=topic).select_related("author").first()
+        if proposal_id and str(proposal_id).isdigit()
+        else None
+    )
+    initial = {
+        "schema_text": proposal.schema_text if proposal else _current_schema_text(topic),
+        "proposal": proposal.pk if proposal else None,
+    }
+    form = MigrationForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                migration = topic_versions.migration_start(
+                    actor=request.user,
+                    topic=topic,
+                    schema_text=form.cleaned_data["schema_text"],
+                    window_days=form.cleaned_data["window_days"],
+                    proposal=proposal,
+                )
+            except ApplicationError as exc:
+                show_form_error(form, exc)
+            except RegistryError as exc:
+                form.add_error("schema_text", exc.message)
+            else:
+                return redirect(migration)
+        status = 422
+    context = {
+        "topic": topic,
+        "form": form,
+        "proposal": proposal,
+        "next_name": proposals.next_version_name(topic.name),
+    }
+    return render(request, "contracts/migration_new.html", context, status=status)
+
+
+def _migration(pk: int) -> Migration:
+    return get_object_or_404(
+        Migration.objects.select_related(
+            "from_topic", "from_topic__owner", "to_topic", "proposal", "dual_publish_confirmed_by"
+        ).prefetch_related(
+            Prefetch(
+                "consumers",
+                queryset=ConsumerMigration.objects.select_related(
+                    "consumer", "consumer__team", "migrated_by"
+                ),
+            )
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def migration_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The migration board."""
+    migration = _migration(pk)
+    user = request.user
+    items = list(migration.consumers.all())
+    now = timezone.now()
+    context = {
+        "migration": migration,
+        "topic": migration.from_topic,
+        "rows": [(item, can_act_for_team(user, item.consumer.team)) for item in items],
+        "migrated": sum(1 for i in items if i.status == ConsumerMigration.Status.MIGRATED),
+        "total": len(items),
+        "days_left": (migration.window_ends_at - now).days,
+        "is_owner": can_manage_topic(user, migration.from_topic),
+        "is_open": migration.status in Migration.OPEN,
+    }
+    return render(request, "contracts/migration_detail.html", context)
+
+
+@login_required
+@require_POST
+def migration_consumer_migrated(request: HtmxHttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        ConsumerMigration.objects.select_related("consumer", "consumer__team"),
+        pk=item_pk,
+        migration_id=pk,
+    )
+    try:
+        topic_versions.consumer_mark_migrated(actor=request.user, item=item)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=422)
+    url = reverse("contracts:migration-detail", kwargs={"pk": pk})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+@require_POST
+def migration_dual_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    migration = _migration(pk)
+    topic_versions.migration_confirm_dual_publish(actor=request.user, migration=migration)
+    return redirect(migration)

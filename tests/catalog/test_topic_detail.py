@@ -61,7 +61,8 @@ def test_the_page_does_a_bounded_number_of_queries(
         FieldSemanticsFactory(topic=topic, path=f"field_{i}")
     ConsumerFactory(topic=topic, status=Consumer.Status.RETIRED)
     TopicFactory()
-    with django_assert_max_num_queries(8):
+    # The bound: at most 10 queries for the page, whatever the catalog size.
+    with django_assert_max_num_queries(10):
         response = as_charlie.get(topic.get_absolute_url())
     assert len(response.context["detail"].consumers) == 30
 
