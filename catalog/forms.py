@@ -122,3 +122,13 @@ class ConsumerSubscribeForm(forms.Form):
 
 def topic_status_choices() -> list[tuple[str, str]]:
     return [("", "Any status"), *Topic.Status.choices]
+
+
+class DeprecateForm(forms.Form):
+    deprecation_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    retirement_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        help_text="When it will be retired; consumers plan by it.",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -362,3 +362,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.team} by {self.channel} ({self.status})"
+
+
+class Domain(models.Model):
+    """A registered ``domain.`` prefix and the teams that may create topics in it."""
+
+    name = models.CharField(max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    owners = models.ManyToManyField(Team, related_name="domains", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from catalog.models import Consumer, FieldSemantics, Notification, Team, Topic
 from contracts.selectors import SchemaField, topic_latest_schema_fields
@@ -217,3 +220,97 @@ def failed_notifications_by_team(*, teams: QuerySet[Team]) -> dict[str, int]:
         .values_list("team_id", "n")
     )
     return {slug: counts.get(pk, 0) for pk, slug in sorted(slugs.items(), key=lambda i: i[1])}
+
+
+@dataclass(frozen=True)
+class SprawlReport:
+    """Where the topic estate needs attention; each list is capped at ``limit`` rows and each
+    count is exact."""
+
+    sections: list[tuple[str, str, int, list[Any]]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            key: {"count": count, "items": items} for key, _title, count, items in self.sections
+        }
+
+
+def sprawl_report(*, limit: int = 100, today: datetime.date | None = None) -> SprawlReport:
+    """Topics without an owner, consumers or schema; deprecated past retirement; v1 topics whose
+    migration is stalled; subjects the registry created that nobody owns. Two queries a
+    section, whatever the catalog size."""
+    from contracts.models import ConsumerMigration, Migration, SchemaVersion, Subject
+
+    today = today or timezone.now().date()
+    live = Topic.objects.exclude(status=Topic.Status.RETIRED)
+    with_consumers = Consumer.objects.exclude(status=Consumer.Status.RETIRED).values("topic_id")
+    with_schema = SchemaVersion.objects.filter(deleted=False, subject__role="value").values(
+        "subject__topic_id"
+    )
+    stalled = Migration.objects.filter(
+        status__in=Migration.OPEN,
+        window_ends_at__lt=timezone.now(),
+        consumers__status=ConsumerMigration.Status.PENDING,
+    ).distinct()
+    queries: list[tuple[str, str, QuerySet[Any], Any]] = [
+        ("unowned_topics", "Topics without an owner", live.filter(owner__isnull=True), _topic_row),
+        (
+            "topics_without_consumers",
+            "Topics nobody consumes",
+            # A new version whose consumers are still moving is not sprawl.
+            live.filter(status=Topic.Status.ACTIVE)
+            .exclude(pk__in=with_consumers)
+            .exclude(migration_to__status__in=Migration.OPEN),
+            _topic_row,
+        ),
+        (
+            "topics_without_schema",
+            "Topics without a registered schema",
+            live.exclude(pk__in=with_schema),
+            _topic_row,
+        ),
+        (
+            "deprecated_past_retirement",
+            "Deprecated topics past their retirement date",
+            Topic.objects.filter(status=Topic.Status.DEPRECATED, retirement_date__lt=today),
+            _topic_row,
+        ),
+        (
+            "stalled_migrations",
+            "Migrations past their window with consumers still on v1",
+            stalled.select_related("from_topic", "to_topic").order_by("window_ends_at"),
+            lambda m: {
+                "from_topic": m.from_topic.name,
+                "to_topic": m.to_topic.name,
+                "window_ended": m.window_ends_at.date().isoformat(),
+                "url": m.get_absolute_url(),
+            },
+        ),
+        (
+            "unowned_subjects",
+            "Registry subjects no team owns",
+            Subject.objects.filter(Q(topic__isnull=True) | Q(topic__owner__isnull=True))
+            .filter(versions__isnull=False)
+            .distinct()
+            .select_related("topic"),
+            lambda s: {"subject": s.name, "topic": s.topic.name if s.topic else None},
+        ),
+    ]
+    sections = []
+    for key, title, queryset, row in queries:
+        if queryset.model is Topic:
+            queryset = queryset.select_related("owner").order_by("name")
+        items = [row(obj) for obj in queryset[:limit]]
+        count = len(items) if len(items) < limit else queryset.count()
+        sections.append((key, title, count, items))
+    return SprawlReport(sections)
+
+
+def _topic_row(topic: Topic) -> dict[str, Any]:
+    return {
+        "topic": topic.name,
+        "owner": topic.owner.slug if topic.owner else None,
+        "status": topic.status,
+        "retirement_date": topic.retirement_date.isoformat() if topic.retirement_date else None,
+        "url": topic.get_absolute_url(),
+    }

@@ -3,10 +3,12 @@ transaction and records an audit event."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,8 +16,9 @@ from django.utils import timezone
 
 from catalog.audit import audit_record, snapshot
 from catalog.errors import ApplicationError
-from catalog.models import Consumer, DeliverySLA, FieldSemantics, Membership, Team, Topic
-from catalog.naming import validate_kafka_topic_name, validate_topic_name
+from catalog.models import Consumer, DeliverySLA, Domain, FieldSemantics, Membership, Team, Topic
+from catalog.naming import topic_domain, validate_kafka_topic_name, validate_topic_name
+from catalog.notifications import notify_teams
 from catalog.permissions import is_platform, require_team, require_topic_owner
 from catalog.selectors import topic_field_paths
 
@@ -105,10 +108,11 @@ def topic_create(
         )
     if Topic.objects.filter(name=name).exists():
         raise _duplicate_topic(name)
+    _require_domain(actor, owner, topic_domain(name), naming_exemption)
     topic = Topic(
         name=name,
         owner=owner,
-        status=Topic.Status.ACTIVE,
+        status=Topic.Status.PROPOSED,
         description=description,
         partitions=partitions,
         retention_hours=retention_hours,
@@ -130,6 +134,130 @@ def topic_create(
         after=snapshot(topic, TOPIC_FIELDS),
     )
     return topic
+
+
+def _require_domain(actor: User, owner: Team, domain_name: str, exemption: str) -> None:
+    """Topics live in registered domains, created by the domain's owning teams; legacy
+    (exempt) names and the platform role skip the ownership check, not the registry."""
+    domain = Domain.objects.filter(name=domain_name).prefetch_related("owners").first()
+    if domain is None:
+        if exemption:
+            return
+        raise ApplicationError(
+            f"There is no domain “{domain_name}”: the platform role registers domains and their "
+            "owning teams.",
+            code="unknown_domain",
+            field="name",
+        )
+    if is_platform(actor) or owner in domain.owners.all():
+        return
+    owners = ", ".join(t.slug for t in domain.owners.all()) or "nobody yet"
+    raise ApplicationError(
+        f"Domain {domain_name} belongs to {owners}; {owner.slug} cannot create topics in it.",
+        code="not_domain_owner",
+        field="owner",
+    )
+
+
+@transaction.atomic
+def topic_activate(*, actor: User, topic: Topic) -> Topic:
+    """A proposed topic goes live: owner-team leads or the platform role, name checked again."""
+    if not (is_platform(actor) or (topic.owner is not None and _is_lead(actor, topic.owner))):
+        raise PermissionDenied(
+            "Only a lead of the owning team or the platform role may activate it."
+        )
+    locked = Topic.objects.select_for_update(of=("self",)).select_related("owner").get(pk=topic.pk)
+    if locked.status != Topic.Status.PROPOSED:
+        raise ApplicationError(
+            f"{locked.name} is {locked.get_status_display().lower()}, not proposed.",
+            code="not_proposed",
+        )
+    if locked.owner is None:
+        raise ApplicationError("Give the topic an owning team first.", code="no_owner")
+    if not locked.naming_exemption:
+        try:
+            validate_topic_name(locked.name)
+        except ValidationError as exc:
+            raise ApplicationError(_validation_message(exc), code="invalid_topic_name") from exc
+    locked.status = Topic.Status.ACTIVE
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="topic.activated",
+        obj=locked,
+        topic=locked,
+        team=locked.owner,
+        before={"status": Topic.Status.PROPOSED},
+        after={"status": Topic.Status.ACTIVE},
+    )
+    return locked
+
+
+@transaction.atomic
+def topic_deprecate(
+    *,
+    actor: User,
+    topic: Topic,
+    deprecation_date: datetime.date | None,
+    retirement_date: datetime.date | None = None,
+    reason: str = "",
+) -> Topic:
+    """Announce that a topic is going away (owners): a date is required, consumers are told."""
+    require_topic_owner(actor, topic, "deprecate")
+    if deprecation_date is None:
+        raise ApplicationError(
+            "Deprecating needs a deprecation date.", code="missing_date", field="deprecation_date"
+        )
+    if retirement_date is not None and retirement_date < deprecation_date:
+        raise ApplicationError(
+            "Retirement comes after deprecation.", code="invalid_dates", field="retirement_date"
+        )
+    locked = Topic.objects.select_for_update(of=("self",)).select_related("owner").get(pk=topic.pk)
+    if locked.status != Topic.Status.ACTIVE:
+        raise ApplicationError(
+            f"Only an active topic can be deprecated; {locked.name} is "
+            f"{locked.get_status_display().lower()}.",
+            code="not_active",
+        )
+    locked.status = Topic.Status.DEPRECATED
+    locked.deprecation_date = deprecation_date
+    locked.retirement_date = retirement_date
+    locked.save(update_fields=["status", "deprecation_date", "retirement_date", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb="topic.deprecated",
+        obj=locked,
+        topic=locked,
+        team=locked.owner,
+        before={"status": Topic.Status.ACTIVE},
+        after={
+            "status": Topic.Status.DEPRECATED,
+            "deprecation_date": deprecation_date.isoformat(),
+            "retirement_date": retirement_date.isoformat() if retirement_date else None,
+            "reason": reason,
+        },
+    )
+    teams = Team.objects.filter(
+        consumers__topic=locked,
+        consumers__status__in=[Consumer.Status.ACTIVE, Consumer.Status.MIGRATING],
+    ).distinct()
+    link = settings.SITE_URL.rstrip("/") + locked.get_absolute_url()
+    notify_teams(
+        teams=teams,
+        event="topic.deprecated",
+        subject=f"[{locked.name}] deprecated from {deprecation_date:%Y-%m-%d}",
+        body=f"{locked.name} is deprecated from {deprecation_date:%Y-%m-%d}"
+        + (f" and will be retired on {retirement_date:%Y-%m-%d}" if retirement_date else "")
+        + f". {reason}\nPlan to move your consumers: {link}",
+        payload={
+            "topic": locked.name,
+            "deprecation_date": deprecation_date.isoformat(),
+            "retirement_date": retirement_date.isoformat() if retirement_date else None,
+            "url": link,
+        },
+        key=f"topic:{locked.pk}:deprecated:{deprecation_date.isoformat()}",
+    )
+    return locked
 
 
 def _duplicate_topic(name: str) -> ApplicationError:
@@ -389,6 +517,10 @@ def membership_set(
         after={"user": user.get_username(), "role": role},
     )
     return membership
+
+
+def is_team_lead(user: User, team: Team | None) -> bool:
+    return team is not None and _is_lead(user, team)
 
 
 def _is_lead(user: User, team: Team) -> bool:

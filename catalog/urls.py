@@ -7,6 +7,7 @@ from django.urls import include, path
 from catalog import views
 from catalog.notification_api import FailedNotificationCountApi
 from catalog.notification_views import notification_retry, team_notifications
+from catalog.sprawl_api import SprawlReportApi
 from contracts.api import TopicSchemaCheckApi
 
 catalog_patterns = (
@@ -19,6 +20,9 @@ catalog_patterns = (
         path("topics/<str:name>/fields/card/", views.field_card, name="field-card"),
         path("topics/<str:name>/subscribe/", views.consumer_subscribe, name="consumer-subscribe"),
         path("consumers/<int:pk>/retire/", views.consumer_retire, name="consumer-retire"),
+        path("topics/<str:name>/activate/", views.topic_activate, name="topic-activate"),
+        path("topics/<str:name>/deprecate/", views.topic_deprecate, name="topic-deprecate"),
+        path("sprawl/", views.sprawl, name="sprawl"),
         path("teams/", views.team_list, name="team-list"),
         path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
         path(
@@ -48,6 +52,7 @@ urlpatterns = [
         TopicSchemaCheckApi.as_view(),
         name="api-topic-check",
     ),
+    path("api/v1/sprawl/", SprawlReportApi.as_view(), name="api-sprawl"),
     path(
         "api/v1/notifications/failed-count",
         FailedNotificationCountApi.as_view(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,6 +20,7 @@ from catalog import selectors, services
 from catalog.errors import ApplicationError
 from catalog.forms import (
     ConsumerSubscribeForm,
+    DeprecateForm,
     FieldSemanticsForm,
     SLAForm,
     TopicCreateForm,
@@ -85,6 +87,8 @@ def topic_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
         "proposals": topic_recent_proposals(topic),
         "migrations": topic_migrations(topic),
         "can_manage": can_manage_topic(request.user, topic),
+        "can_activate": topic.status == Topic.Status.PROPOSED
+        and (is_platform(request.user) or services.is_team_lead(request.user, topic.owner)),
         "team_ids": user_team_ids(request.user),
         "platform": is_platform(request.user),
     }
@@ -301,3 +305,41 @@ def team_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("catalog:topic-list"))
+
+
+@login_required
+def sprawl(request: HtmxHttpRequest) -> HttpResponse:
+    """The sprawl report: where the topic estate needs an owner's attention."""
+    return render(request, "catalog/sprawl.html", {"report": selectors.sprawl_report()})
+
+
+@login_required
+@require_POST
+def topic_activate(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    topic = _topic_or_404(name)
+    try:
+        services.topic_activate(actor=request.user, topic=topic)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(topic)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_deprecate(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    topic = _topic_or_404(name)
+    require_topic_owner(request.user, topic, "deprecate")
+    form = DeprecateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.topic_deprecate(actor=request.user, topic=topic, **form.cleaned_data)
+            except ApplicationError as exc:
+                show_form_error(form, exc)
+            else:
+                return redirect(topic)
+        status = 422
+    return render(
+        request, "catalog/topic_deprecate.html", {"topic": topic, "form": form}, status=status
+    )

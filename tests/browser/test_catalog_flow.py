@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import AuditEvent, Consumer, DeliverySLA, Membership, Topic
+from catalog.models import AuditEvent, Consumer, DeliverySLA, Domain, Membership, Topic
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, TopicFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def producer():
     orders = TeamFactory(slug="orders", name="Orders")
+    Domain.objects.create(name="orders").owners.add(orders)
     TopicFactory(name="payments.payment.captured", owner=TeamFactory(slug="payments"))
     user = UserFactory(username="olivia")
     MembershipFactory(user=user, team=orders, role=Membership.Role.LEAD)

@@ -31,7 +31,12 @@ def test_it_loads_the_orders_created_story(db):
     assert all("customer_id" in fields for fields in readers.values())
     others = Topic.objects.exclude(pk=topic.pk)
     assert others.count() >= 12
-    assert set(others.values_list("domain", flat=True)) == {"orders", "payments", "customers"}
+    assert set(others.values_list("domain", flat=True)) == {
+        "orders",
+        "payments",
+        "customers",
+        "shipping",
+    }
 
 
 def test_it_is_idempotent(db):
@@ -46,3 +51,27 @@ def test_demo_users_log_in_with_the_documented_password(db):
     for username in ("olivia", "ana", "rita", "bill", "pat"):
         assert authenticate(username=username, password="contracts-demo") is not None
     assert authenticate(username="pat", password="contracts-demo").is_staff
+
+
+def test_the_sprawl_report_lists_exactly_the_seeded_problems(db, client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="ana"))
+    report = client.get("/api/v1/sprawl/").json()
+
+    def names(key, field="topic"):
+        return [item[field] for item in report[key]["items"]]
+
+    assert names("unowned_topics") == ["shipping.parcel.sent"]
+    assert names("topics_without_consumers") == [
+        "customers.address.changed",
+        "orders.return.requested",
+        "payments.chargeback.opened",
+    ]
+    assert names("topics_without_schema") == ["customers.address.changed"]
+    assert names("deprecated_past_retirement") == ["customers.newsletter.subscribed"]
+    assert names("stalled_migrations", "from_topic") == ["payments.payment.failed"]
+    assert names("unowned_subjects", "subject") == ["shipping.parcel.sent-value"]
+    page = client.get("/sprawl/").content.decode()
+    assert "shipping.parcel.sent" in page and "payments.payment.failed.v2" in page

@@ -6,10 +6,17 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.errors import ApplicationError
-from catalog.models import AuditEvent, Topic
+from catalog.models import AuditEvent, Domain, Topic
 from tests.conftest import HX
 
 URL = reverse("catalog:topic-create")
+
+
+@pytest.fixture(autouse=True)
+def orders_domain(orders):
+    domain = Domain.objects.create(name="orders")
+    domain.owners.add(orders)
+    return domain
 
 
 def _post(client, owner, **overrides):
@@ -25,7 +32,7 @@ def test_a_team_member_creates_a_topic_and_it_is_audited(as_bob, orders):
     assert response["Location"] == topic.get_absolute_url()
     assert topic.owner == orders
     assert topic.domain == "orders"
-    assert topic.status == Topic.Status.ACTIVE
+    assert topic.status == Topic.Status.PROPOSED  # until a lead activates it
     event = AuditEvent.objects.get()
     assert (event.verb, event.actor.username, event.topic) == ("topic.created", "bob", topic)
     assert event.after["name"] == "orders.order.shipped"
@@ -108,6 +115,16 @@ def test_an_exemption_still_requires_a_name_kafka_accepts(pat, orders):
     with pytest.raises(ApplicationError) as info:
         services.topic_create(actor=pat, name="bad name", owner=orders, naming_exemption="x")
     assert info.value.code == "invalid_topic_name"
+
+
+def test_a_domain_must_be_registered_and_owned(as_alice, orders, analytics):
+    response = _post(as_alice, orders, name="shipping.parcel.sent")
+    assert response.status_code == 422
+    assert "no domain" in response.context["form"].errors["name"][0]
+    Domain.objects.create(name="shipping").owners.add(analytics)
+    response = _post(as_alice, orders, name="shipping.parcel.sent")
+    assert "belongs to analytics" in response.context["form"].errors["owner"][0]
+    assert not Topic.objects.exists()
 
 
 def test_htmx_submit_redirects_the_client(as_alice, orders):

@@ -4,6 +4,7 @@ Idempotent: running it twice leaves the same catalog (it skips what already exis
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -12,9 +13,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from catalog import services
-from catalog.models import Consumer, DeliverySLA, FieldSemantics, Membership, Team, Topic
+from catalog.authentication import ApiPrincipal
+from catalog.models import Consumer, DeliverySLA, Domain, FieldSemantics, Membership, Team, Topic
+from contracts import registry, topic_versions
+from contracts.models import Migration, Subject
 from contracts.selectors import topic_latest_schema_fields
 from contracts.services import schema_version_append
 
@@ -189,7 +194,22 @@ OTHER_TOPICS: list[tuple[str, str, str, list[tuple[str, str, list[str]]]]] = [
         "An account was closed (GDPR erasure).",
         [("billing", "erasure-handler", []), ("analytics", "erasure-handler", [])],
     ),
+    (
+        "customers.newsletter.subscribed",
+        "customers",
+        "Replaced by the consent service's events.",
+        [("analytics", "newsletter-stats", [])],
+    ),
 ]
+
+DOMAINS = {"orders": ["orders"], "payments": ["payments"], "customers": ["customers"]}
+# Seeded sprawl, so the sprawl report has something to show: this topic never gets a schema,
+# an unknown subject is registered (an orphan topic), one topic is deprecated past its
+# retirement date, and one migration has outlived its window with a consumer still on v1.
+WITHOUT_SCHEMA = "customers.address.changed"
+ORPHAN_SUBJECT = "shipping.parcel.sent-value"
+DEPRECATED = "customers.newsletter.subscribed"
+STALLED = "payments.payment.failed"
 
 
 class Command(BaseCommand):
@@ -200,9 +220,16 @@ class Command(BaseCommand):
         teams = {slug: self._team(slug, name, about) for slug, name, about in TEAMS}
         users = {username: self._user(username, spec, teams) for username, spec in USERS.items()}
         platform = users["pat"]
+        for domain_name, owners in DOMAINS.items():
+            domain, _ = Domain.objects.get_or_create(name=domain_name)
+            domain.owners.add(*(teams[o] for o in owners))
         orders_created = self._orders_created(teams, platform)
         for name, owner, description, consumers in OTHER_TOPICS:
             topic = self._topic(name, teams[owner], description, platform)
+            if name != WITHOUT_SCHEMA and topic_latest_schema_fields(topic) is None:
+                schema_version_append(
+                    actor=platform, topic=topic, schema_text=json.dumps(_event_schema(name))
+                )
             for team_slug, consumer_name, fields in consumers:
                 self._consumer(
                     topic,
@@ -213,6 +240,7 @@ class Command(BaseCommand):
                     fields,
                     platform,
                 )
+        self._sprawl(platform)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog ready: {Topic.objects.count()} topics, {Team.objects.count()} "
@@ -259,7 +287,33 @@ class Command(BaseCommand):
             topic = services.topic_create(
                 actor=actor, name=name, owner=owner, description=description, **extra
             )
+            topic = services.topic_activate(actor=actor, topic=topic)
         return topic
+
+    def _sprawl(self, platform: Any) -> None:
+        if not Subject.objects.filter(name=ORPHAN_SUBJECT).exists():
+            registry.register(
+                principal=ApiPrincipal(user=platform, can_write=True),
+                subject_name=ORPHAN_SUBJECT,
+                schema_text=json.dumps(_event_schema("shipping.parcel.sent")),
+            )
+        deprecated = Topic.objects.get(name=DEPRECATED)
+        if deprecated.status == Topic.Status.ACTIVE:
+            today = timezone.now().date()
+            services.topic_deprecate(
+                actor=platform, topic=deprecated,
+                deprecation_date=today - datetime.timedelta(days=60),
+                retirement_date=today - datetime.timedelta(days=30),
+                reason="Consent events replace it.",
+            )
+        stalled = Topic.objects.get(name=STALLED)
+        if not Migration.objects.filter(from_topic=stalled).exists():
+            schema = _event_schema(STALLED)
+            schema["fields"].append({"name": "failure_code", "type": "string"})
+            topic_versions.migration_start(
+                actor=platform, topic=stalled, schema_text=json.dumps(schema),
+                window_days=30, now=timezone.now() - datetime.timedelta(days=40),
+            )
 
     def _consumer(
         self,
@@ -327,3 +381,19 @@ class Command(BaseCommand):
         for team_slug, name, group_id, purpose, fields in ORDERS_CONSUMERS:
             self._consumer(topic, teams[team_slug], name, group_id, purpose, fields, platform)
         return topic
+
+
+def _event_schema(topic_name: str) -> dict[str, Any]:
+    """A small schema for the demo's other topics: id, time and the entity's id."""
+    _, entity, event = topic_name.split(".")[:3]
+    record = "".join(part.title() for part in f"{entity}_{event}".split("_"))
+    return {
+        "type": "record",
+        "name": record,
+        "namespace": f"com.example.{topic_name.split('.')[0]}",
+        "fields": [
+            {"name": "event_id", "type": "string"},
+            {"name": f"{entity}_id", "type": "string"},
+            {"name": "occurred_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        ],
+    }
