@@ -13,6 +13,7 @@ from catalog.models import (
     AuditEvent,
     Consumer,
     DeliverySLA,
+    Domain,
     FieldSemantics,
     Membership,
     Notification,
@@ -147,3 +148,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["team"]
     search_fields = ["subject", "team__slug", "idempotency_key"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(Domain)
+class DomainAdmin(AuditedAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+    filter_horizontal = ["owners"]

@@ -81,13 +81,19 @@ def migration_start(
         raise ApplicationError(
             "The window needs at least a day.", code="invalid_window", field="window_days"
         )
+    # A breaking proposal ships as a new version when approved as such, or when consumers
+    # rejected breaking the topic in place (a new version breaks nobody).
     if proposal is not None and (
         proposal.topic_id != topic.pk
-        or proposal.status != ChangeProposal.Status.APPROVED
-        or not proposal.migration_required
+        or proposal.kind != ChangeProposal.Kind.BREAKING
+        or not (
+            (proposal.status == ChangeProposal.Status.APPROVED and proposal.migration_required)
+            or proposal.status == ChangeProposal.Status.REJECTED
+        )
     ):
         raise ApplicationError(
-            "Only an approved breaking proposal of this topic becomes a migration.",
+            "Only a breaking proposal of this topic, approved or rejected in place, becomes a "
+            "migration.",
             code="proposal_not_approved",
         )
     if Migration.objects.filter(from_topic=topic, status__in=Migration.OPEN).exists():

@@ -170,8 +170,16 @@ class TestStarting:
             start()
         assert info.value.code == "topic_not_active"
 
-    def test_only_an_approved_breaking_proposal_becomes_a_migration(self, start, story):
+    def test_a_rejected_rename_becomes_the_v2_migration(self, start, story):
         ChangeProposal.objects.filter(pk=story["proposal"].pk).update(status="rejected")
+        story["proposal"].refresh_from_db()
+        assert start().proposal == story["proposal"]
+
+    @pytest.mark.parametrize(
+        "status, kind", [("in_review", "breaking"), ("approved", "compatible")]
+    )
+    def test_other_proposals_do_not_become_migrations(self, start, story, status, kind):
+        ChangeProposal.objects.filter(pk=story["proposal"].pk).update(status=status, kind=kind)
         story["proposal"].refresh_from_db()
         with pytest.raises(ApplicationError) as info:
             start()

@@ -301,7 +301,8 @@ class Command(BaseCommand):
         if deprecated.status == Topic.Status.ACTIVE:
             today = timezone.now().date()
             services.topic_deprecate(
-                actor=platform, topic=deprecated,
+                actor=platform,
+                topic=deprecated,
                 deprecation_date=today - datetime.timedelta(days=60),
                 retirement_date=today - datetime.timedelta(days=30),
                 reason="Consent events replace it.",
@@ -311,8 +312,11 @@ class Command(BaseCommand):
             schema = _event_schema(STALLED)
             schema["fields"].append({"name": "failure_code", "type": "string"})
             topic_versions.migration_start(
-                actor=platform, topic=stalled, schema_text=json.dumps(schema),
-                window_days=30, now=timezone.now() - datetime.timedelta(days=40),
+                actor=platform,
+                topic=stalled,
+                schema_text=json.dumps(schema),
+                window_days=30,
+                now=timezone.now() - datetime.timedelta(days=40),
             )
 
     def _consumer(
