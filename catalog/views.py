@@ -310,7 +310,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def sprawl(request: HtmxHttpRequest) -> HttpResponse:
     """The sprawl report: where the topic estate needs an owner's attention."""
-    return render(request, "catalog/sprawl.html", {"report": selectors.sprawl_report()})
+    report = selectors.sprawl_report(limit=50)
+    return render(request, "catalog/sprawl.html", {"report": report})
 
 
 @login_required
