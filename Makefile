@@ -42,6 +42,7 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.bench_schema_engine
 	$(BIN)/python tests/benchmarks/bench_registry.py
 	$(BIN)/python tests/benchmarks/bench_proposals.py
+	$(BIN)/python tests/benchmarks/bench_migrations.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*
