@@ -310,7 +310,25 @@ def consumer_mark_migrated(
                 "fields": fields,
             },
         )
-        if not migration.consumers.filter(status=ConsumerMigration.Status.PENDING).exists():
+        remaining = migration.consumers.filter(status=ConsumerMigration.Status.PENDING).count()
+        if migration.from_topic.owner is not None:
+            notify_teams(
+                teams=[migration.from_topic.owner],
+                event="migration.consumer_migrated",
+                subject=f"[{migration.from_topic.name}] {consumer.team.slug}/{consumer.name} "
+                f"moved to {migration.to_topic.name} ({remaining} to go)",
+                body=f"{consumer.group_id} now reads {migration.to_topic.name}. "
+                f"{remaining} consumer(s) still read {migration.from_topic.name}.\n"
+                f"{_link(migration)}",
+                payload={
+                    "migration": migration.pk,
+                    "consumer": consumer.group_id,
+                    "remaining": remaining,
+                    "url": _link(migration),
+                },
+                key=f"migration:{migration.pk}:migrated:{item.pk}",
+            )
+        if not remaining:
             _deprecate_v1(migration, actor=actor, now=now)
     item.refresh_from_db()
     return item
@@ -367,6 +385,20 @@ def migration_confirm_dual_publish(
                 obj=migration,
                 topic=migration.from_topic,
                 after={"started_at": now.isoformat()},
+            )
+            pending = migration.consumers.filter(
+                status=ConsumerMigration.Status.PENDING
+            ).select_related("consumer__team")
+            notify_teams(
+                teams={item.consumer.team for item in pending},
+                event="migration.dual_publishing",
+                subject=f"[{migration.from_topic.name}] {migration.to_topic.name} now receives "
+                "every event: you can move",
+                body=f"The producer writes both {migration.from_topic.name} and "
+                f"{migration.to_topic.name} since {now:%Y-%m-%d %H:%M} UTC. Move your consumers "
+                f"and mark them migrated: {_link(migration)}",
+                payload={"migration": migration.pk, "url": _link(migration)},
+                key=f"migration:{migration.pk}:dual-publishing",
             )
     migration.refresh_from_db()
     return migration

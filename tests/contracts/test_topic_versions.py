@@ -197,6 +197,10 @@ class TestMoving:
             actor=charlie, item=_item(migration, "analytics")
         )
         assert item.status == "migrated" and item.migrated_by == charlie
+        [told] = Notification.objects.filter(
+            event="migration.consumer_migrated", team__slug="orders"
+        )
+        assert "(2 to go)" in told.subject
         new = item.new_consumer
         assert (new.topic, new.group_id, new.fields) == (
             migration.to_topic,
@@ -216,6 +220,12 @@ class TestMoving:
             topic_versions.migration_confirm_dual_publish(actor=charlie, migration=migration)
         migration = topic_versions.migration_confirm_dual_publish(actor=bob, migration=migration)
         assert migration.status == "dual_publishing" and migration.dual_publish_confirmed_by == bob
+        told = Notification.objects.filter(event="migration.dual_publishing")
+        assert set(told.values_list("team__slug", flat=True)) == {
+            "analytics",
+            "reporting",
+            "billing",
+        }
 
 
 def test_the_seed_story_continues_to_retirement_and_the_audit_log_tells_it(
