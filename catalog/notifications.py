@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from catalog.audit import audit_record
 from catalog.errors import ApplicationError
-from catalog.models import Notification, Team
+from catalog.models import Membership, Notification, Team
 from catalog.permissions import AnyUser, require_team
 
 
@@ -137,6 +138,15 @@ def notify_people(
         for email in sorted({e for e in emails if e})
     }
     return _insert_new(rows)
+
+
+def escalation_emails(team: Team) -> list[str]:
+    """Who hears of an escalation about ``team``: its leads and the platform role."""
+    leads = Membership.objects.filter(team=team, role=Membership.Role.LEAD).values_list(
+        "user__email", flat=True
+    )
+    platform = get_user_model().objects.filter(is_staff=True, is_active=True)
+    return sorted({*leads, *platform.values_list("email", flat=True)} - {""})
 
 
 def _deliver_after_commit(notifications: list[Notification]) -> None:

@@ -21,8 +21,14 @@ from django.utils import timezone
 from catalog.audit import audit_record
 from catalog.authentication import ApiPrincipal
 from catalog.errors import ApplicationError
-from catalog.models import Membership, Team, Topic
-from catalog.notifications import TeamMessage, notify_each, notify_people, notify_teams
+from catalog.models import Team, Topic
+from catalog.notifications import (
+    TeamMessage,
+    escalation_emails,
+    notify_each,
+    notify_people,
+    notify_teams,
+)
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
 from contracts import registry
 from contracts.impact import (
@@ -611,18 +617,10 @@ def proposals_escalate(*, now: datetime.datetime | None = None) -> int:
             pending = list(
                 proposal.approvals.filter(state=Approval.State.PENDING).select_related("team")
             )
-            platform = list(
-                get_user_model()
-                .objects.filter(is_staff=True, is_active=True)
-                .values_list("email", flat=True)
-            )
             for approval in pending:
-                leads = Membership.objects.filter(
-                    team=approval.team, role=Membership.Role.LEAD
-                ).values_list("user__email", flat=True)
                 notify_people(
                     team=approval.team,
-                    emails=[*leads, *platform],
+                    emails=escalation_emails(approval.team),
                     event="proposal.escalated",
                     subject=f"[{proposal.topic.name}] overdue: {approval.team.slug} has not "
                     f"decided on proposal #{proposal.pk}",

@@ -11,7 +11,6 @@ import datetime
 import json
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,9 +19,15 @@ from django.utils import timezone
 from catalog.audit import audit_record
 from catalog.authentication import ApiPrincipal
 from catalog.errors import ApplicationError
-from catalog.models import Consumer, DeliverySLA, FieldSemantics, Membership, Topic
+from catalog.models import Consumer, DeliverySLA, FieldSemantics, Topic
 from catalog.naming import validate_topic_name
-from catalog.notifications import TeamMessage, notify_each, notify_people, notify_teams
+from catalog.notifications import (
+    TeamMessage,
+    escalation_emails,
+    notify_each,
+    notify_people,
+    notify_teams,
+)
 from catalog.permissions import can_act_for_team, can_manage_topic, is_platform
 from contracts import registry
 from contracts.models import ChangeProposal, ConsumerMigration, Migration, Subject
@@ -473,17 +478,9 @@ def _escalate(migration: Migration, item: ConsumerMigration, now: datetime.datet
     if not claimed:
         return 0
     team = item.consumer.team
-    leads = Membership.objects.filter(team=team, role=Membership.Role.LEAD).values_list(
-        "user__email", flat=True
-    )
-    platform = (
-        get_user_model()
-        .objects.filter(is_staff=True, is_active=True)
-        .values_list("email", flat=True)
-    )
     notify_people(
         team=team,
-        emails=[*leads, *platform],
+        emails=escalation_emails(team),
         event="migration.escalated",
         subject=f"[{migration.from_topic.name}] {team.slug} still reads it, "
         f"{(now - migration.window_ends_at).days} days after the window",
