@@ -12,11 +12,8 @@ from rest_framework.views import APIView
 
 from catalog.api import error_body
 from catalog.models import Topic
-from contracts import registry
-from contracts.impact import breaking_paths, consumers_affected, topic_active_consumers
-from contracts.models import Compatibility, Subject
+from contracts import proposals, registry
 from contracts.registry import RegistryError
-from contracts.schema import ChangeKind, check_compatibility, diff_schemas
 
 
 class SchemaCheckInput(serializers.Serializer[Any]):
@@ -40,7 +37,6 @@ class TopicSchemaCheckApi(APIView):
             )
         data = SchemaCheckInput(data=request.data)
         data.is_valid(raise_exception=True)
-        subject_name = f"{topic.name}-{data.validated_data['subject']}"
         try:
             parsed = registry.parse_submitted(
                 registry.schema_text_from(data.validated_data["schema"])
@@ -50,38 +46,25 @@ class TopicSchemaCheckApi(APIView):
                 error_body("invalid_schema", exc.message, "schema"),
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        subject = Subject.objects.filter(name=subject_name).select_related("topic").first()
-        history = registry.subject_history(subject)
-        level = registry.effective_compatibility(subject)
-        existing = registry.parsed_history(history)
-        labels = [f"version {v.version}" for v in history]
-        verdicts = {
-            lvl: check_compatibility(parsed, existing, lvl, version_labels=labels).as_dict()
-            for lvl in Compatibility.values
-        }
-        changes = diff_schemas(existing[-1], parsed) if existing else []
-        incompatibilities = check_compatibility(
-            parsed, existing, level, version_labels=labels
-        ).incompatibilities
-        affected = consumers_affected(
-            topic_active_consumers(topic), breaking_paths(changes, incompatibilities)
-        )
-        is_compatible = verdicts[level]["is_compatible"]
+        analysis = proposals.analyse(topic, parsed, role=data.validated_data["subject"])
+        level = analysis.level
         body = {
             "topic": topic.name,
-            "subject": subject_name,
+            "subject": analysis.subject,
             "level": level,
-            "is_compatible": is_compatible,
-            "latest_version": history[-1].version if history else None,
-            "verdicts": verdicts,
-            "incompatibilities": verdicts[level]["incompatibilities"],
-            "diff": [c.as_dict() for c in changes],
-            "rename_suggestions": [
-                c.as_dict() for c in changes if c.kind == ChangeKind.LIKELY_RENAME
-            ],
-            "affected_consumers": [a.as_dict() for a in affected],
+            "is_compatible": analysis.is_compatible,
+            "latest_version": analysis.base_version,
+            "verdicts": analysis.verdicts,
+            "incompatibilities": analysis.verdicts[level]["incompatibilities"],
+            "diff": analysis.diff,
+            "rename_suggestions": analysis.renames,
+            "affected_consumers": [a.as_dict() for a in analysis.affected],
             "topic_url": settings.SITE_URL.rstrip("/") + topic.get_absolute_url(),
         }
         strict = request.query_params.get("strict", "").lower() == "true"
-        code = status.HTTP_409_CONFLICT if strict and not is_compatible else status.HTTP_200_OK
+        code = (
+            status.HTTP_409_CONFLICT
+            if strict and not analysis.is_compatible
+            else status.HTTP_200_OK
+        )
         return Response(body, status=code)

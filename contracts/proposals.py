@@ -115,9 +115,10 @@ def next_version_name(topic_name: str) -> str:
     return f"{topic_name}.v2"
 
 
-def analyse(topic: Topic, parsed: ParsedSchema) -> Analysis:
+def analyse(topic: Topic, parsed: ParsedSchema, *, role: str = "value") -> Analysis:
     """Diff against the latest version, the verdict under every level, and who it hits."""
-    subject = Subject.objects.filter(name=value_subject_name(topic.name)).first()
+    subject_name = f"{topic.name}-{role}"
+    subject = Subject.objects.filter(name=subject_name).first()
     history = registry.subject_history(subject)
     existing = registry.parsed_history(history)
     labels = [f"version {v.version}" for v in history]
@@ -130,7 +131,7 @@ def analyse(topic: Topic, parsed: ParsedSchema) -> Analysis:
     paths = breaking_paths(changes, results[level].incompatibilities)
     return Analysis(
         topic=topic.name,
-        subject=value_subject_name(topic.name),
+        subject=subject_name,
         level=level,
         base_version=history[-1].version if history else None,
         is_compatible=results[level].is_compatible,

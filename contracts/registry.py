@@ -579,7 +579,7 @@ def register(
         verdict = evaluate(subject, parsed, history=history)
         if not verdict.is_compatible:
             raise incompatible_error(subject, verdict)
-        schema = _stored_schema(parsed, schema_text)
+        schema = stored_schema(parsed, schema_text)
         latest = SchemaVersion.objects.filter(subject=subject).aggregate(n=Max("version"))["n"]
         version = SchemaVersion.objects.create(
             subject=subject,
@@ -662,7 +662,7 @@ def _announce_registration(
         )
 
 
-def _stored_schema(parsed: ParsedSchema, schema_text: str) -> Schema:
+def stored_schema(parsed: ParsedSchema, schema_text: str) -> Schema:
     """The Schema row for this fingerprint (the same id in every subject), created once."""
     try:
         with transaction.atomic():

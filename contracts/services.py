@@ -10,7 +10,8 @@ from catalog.audit import audit_record
 from catalog.errors import ApplicationError
 from catalog.models import Topic
 from catalog.permissions import require_topic_owner
-from contracts.models import Schema, SchemaVersion, Subject
+from contracts.models import SchemaVersion, Subject
+from contracts.registry import stored_schema
 from contracts.schema import SchemaError, parse_schema
 from contracts.selectors import value_subject_name
 
@@ -29,11 +30,7 @@ def schema_version_append(
         parsed = parse_schema(schema_text)
     except SchemaError as exc:
         raise ApplicationError(str(exc), code="invalid_schema", field="schema") from exc
-    schema, _ = Schema.objects.get_or_create(
-        schema_type=Schema.Type.AVRO,
-        fingerprint=parsed.fingerprint,
-        defaults={"text": schema_text, "canonical": parsed.canonical},
-    )
+    schema = stored_schema(parsed, schema_text)
     subject, _ = Subject.objects.get_or_create(
         name=value_subject_name(topic.name), defaults={"topic": topic}
     )
