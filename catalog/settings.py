@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "template_partials",
     "rest_framework",
     "catalog",
+    "catalog.monitoring",
     "contracts",
 ]
 
@@ -166,6 +167,37 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
+# Operational signals (catalog.monitoring). With KAFKA_BOOTSTRAP_SERVERS set, beat runs the
+# collector every KAFKA_COLLECT_INTERVAL_SECONDS; KAFKA_CLIENT_* variables become client
+# properties (KAFKA_CLIENT_SECURITY_PROTOCOL=SASL_SSL -> security.protocol).
+KAFKA_BOOTSTRAP_SERVERS = envstr("KAFKA_BOOTSTRAP_SERVERS", "")
+KAFKA_COLLECT_INTERVAL_SECONDS = envint("KAFKA_COLLECT_INTERVAL_SECONDS", 60)
+# Every Kafka call of one collection shares this deadline: a slow broker is an error, not a hang.
+KAFKA_TIMEOUT_SECONDS = envint("KAFKA_TIMEOUT_SECONDS", 15)
+SIGNALS_RETENTION_DAYS = envint("SIGNALS_RETENTION_DAYS", 7)
+SIGNALS_INGEST_MAX_POINTS = envint("SIGNALS_INGEST_MAX_POINTS", 5000)
+# Ingested points may be this far ahead of our clock (skew), no further.
+SIGNALS_MAX_FUTURE_SECONDS = envint("SIGNALS_MAX_FUTURE_SECONDS", 300)
+# A reading older than this no longer describes the present.
+SIGNALS_STALE_AFTER_SECONDS = envint("SIGNALS_STALE_AFTER_SECONDS", 900)
+# Lag and throughput must hold this long before an alert opens.
+ALERT_SUSTAIN_SECONDS = envint("ALERT_SUSTAIN_SECONDS", 300)
+ALERT_THROUGHPUT_DROP_PERCENT = envint("ALERT_THROUGHPUT_DROP_PERCENT", 20)
+ALERT_THROUGHPUT_BASELINE_SECONDS = envint("ALERT_THROUGHPUT_BASELINE_SECONDS", 3600)
+# Prometheus scrapes /metrics with this bearer token; unset, API credentials are required.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+if KAFKA_BOOTSTRAP_SERVERS:
+    CELERY_BEAT_SCHEDULE["collect-signals"] = {
+        "task": "catalog.monitoring.tasks.collect_signals",
+        "schedule": float(KAFKA_COLLECT_INTERVAL_SECONDS),
+        # A run that could not start in time is skipped, not queued behind the next one.
+        "options": {"expires": float(KAFKA_COLLECT_INTERVAL_SECONDS)},
+    }
+CELERY_BEAT_SCHEDULE["prune-signals"] = {
+    "task": "catalog.monitoring.tasks.prune_signals",
+    "schedule": 3600.0,
+}
+
 PROPOSAL_DEFAULT_DEADLINE_DAYS = envint("PROPOSAL_DEFAULT_DEADLINE_DAYS", 7)
 PROPOSAL_REMINDER_HOURS = envint("PROPOSAL_REMINDER_HOURS", 24)
 PROPOSAL_EXPIRY_GRACE_DAYS = envint("PROPOSAL_EXPIRY_GRACE_DAYS", 7)

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalog import views
+from catalog.monitoring.api import AlertListApi, SignalIngestApi
+from catalog.monitoring.metrics import metrics
 from catalog.notification_api import FailedNotificationCountApi
 from catalog.notification_views import notification_retry, team_notifications
 from catalog.sprawl_api import SprawlReportApi
@@ -43,6 +45,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include(catalog_patterns)),
     path("", include("contracts.browser_urls")),
+    path("", include("catalog.monitoring.urls")),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -52,6 +56,8 @@ urlpatterns = [
         TopicSchemaCheckApi.as_view(),
         name="api-topic-check",
     ),
+    path("api/v1/signals/", SignalIngestApi.as_view(), name="api-signals"),
+    path("api/v1/alerts/", AlertListApi.as_view(), name="api-alerts"),
     path("api/v1/sprawl/", SprawlReportApi.as_view(), name="api-sprawl"),
     path(
         "api/v1/notifications/failed-count",
