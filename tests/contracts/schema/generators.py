@@ -254,7 +254,8 @@ def mutate(gen: SchemaGenerator, schema: dict[str, Any], mutation: str) -> dict[
         fixeds = definitions_in(result, "fixed")
         if fixeds:
             fixed = rng.choice(fixeds)
-            fixed["size"] += rng.choice([-2, 1, 4])
+            # Never below 1: a negative size is not a schema, and not a resize.
+            fixed["size"] = max(1, fixed["size"] + rng.choice([-2, 1, 4]))
             _drop_fixed_defaults(result)
     elif mutation == "make_nullable" and plain:
         field = rng.choice(plain)
