@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def sparkline(values: Sequence[float | None], label: str) -> str:
     """A polyline of ``values`` (None = no reading that hour), scaled to its own maximum."""
     known = [v for v in values if v is not None]
     if not known:
-        return format_html('<span class="sparkline-empty">no readings</span>')
+        return mark_safe('<span class="sparkline-empty">no readings</span>')
     top = max(known) or 1.0
     step = WIDTH / max(1, len(values) - 1)
     points = " ".join(
