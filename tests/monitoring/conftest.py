@@ -25,7 +25,7 @@ def orders_created(orders):
 
 
 @pytest.fixture
-def analytics_consumer(orders_created, analytics) -> Consumer:
+def analytics_consumer(orders_created, analytics):
     return ConsumerFactory(
         topic=orders_created, team=analytics, name="warehouse-loader", group_id="analytics"
     )

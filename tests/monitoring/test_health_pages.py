@@ -159,3 +159,17 @@ def test_the_alerts_api_lists_open_alerts_with_their_cause(as_charlie, dlq_alert
     assert as_charlie.get("/api/v1/alerts/?state=resolved").json() == {"alerts": []}
     error = as_charlie.get("/api/v1/alerts/?state=sideways").json()["error"]
     assert error["code"] == "invalid" and error["field"] == "state"
+
+
+def test_the_demo_shows_the_incident_with_its_cause(as_pat, db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=__import__("io").StringIO())
+    alert = Alert.objects.get(resolved_at__isnull=True)
+    assert alert.topic.name == "orders.order.shipped"
+    assert alert.likely_causes[0]["subject"] == "orders.order.shipped-value"
+    assert alert.likely_causes[0]["by"] == "oscar"
+    html = as_pat.get("/health/").content.decode()
+    assert "orders.order.shipped-value v2" in html
+    call_command("seed_demo", stdout=__import__("io").StringIO())
+    assert Alert.objects.count() == 1, "loading the demo twice adds nothing"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +19,21 @@ from django.utils import timezone
 from catalog import services
 from catalog.authentication import ApiPrincipal
 from catalog.models import Consumer, DeliverySLA, Domain, FieldSemantics, Membership, Team, Topic
+from catalog.monitoring.models import ConsumerSample, Source
+from catalog.monitoring.services import (
+    ConsumerReading,
+    TopicReadingIn,
+    alerts_evaluate,
+    samples_store,
+)
 from contracts import registry, topic_versions
-from contracts.models import Migration, Subject
+from contracts.models import Compatibility, Migration, SchemaVersion, Subject
 from contracts.selectors import topic_latest_schema_fields
 from contracts.services import schema_version_append
 
 DEMO_PASSWORD = "contracts-demo"
+# The demo's operational incident: a breaking change registered under NONE, a growing DLQ.
+INCIDENT_TOPIC = "orders.order.shipped"
 
 # username → (team slug or None, role, is platform lead)
 USERS: dict[str, tuple[str | None, str, bool]] = {
@@ -241,6 +251,7 @@ class Command(BaseCommand):
                     platform,
                 )
         self._sprawl(platform)
+        self._signals(users["oscar"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo catalog ready: {Topic.objects.count()} topics, {Team.objects.count()} "
@@ -385,6 +396,63 @@ class Command(BaseCommand):
         for team_slug, name, group_id, purpose, fields in ORDERS_CONSUMERS:
             self._consumer(topic, teams[team_slug], name, group_id, purpose, fields, platform)
         return topic
+
+    def _signals(self, producer: Any) -> None:
+        """A day of consumer lag and throughput readings, and an incident on
+        orders.order.shipped: oscar registered a breaking version under NONE compatibility
+        40 minutes ago, the analytics consumer fails on it, and its DLQ has grown since."""
+        if ConsumerSample.objects.exists():
+            return
+        now = timezone.now().replace(second=0, microsecond=0)
+        shipped = Topic.objects.get(name=INCIDENT_TOPIC)
+        if not shipped.dlq_topic:
+            shipped.dlq_topic = f"{INCIDENT_TOPIC}.dlq"
+            shipped.save(update_fields=["dlq_topic"])
+        watched = list(
+            Topic.objects.filter(name__in=["orders.created", INCIDENT_TOPIC]).prefetch_related(
+                "consumers"
+            )
+        )
+        incident_at = now - datetime.timedelta(minutes=35)
+        for step in range(24 * 6, -1, -1):
+            at = now - datetime.timedelta(minutes=10 * step)
+            wave = 1 + 0.3 * math.sin(step / 12)
+            consumers, topics = [], []
+            for topic in watched:
+                failing = topic.name == INCIDENT_TOPIC and at >= incident_at
+                rate = round(40 * wave, 1)
+                topics.append(
+                    TopicReadingIn(
+                        topic_id=topic.pk,
+                        produce_rate=rate,
+                        dlq_depth=(
+                            int((at - incident_at).total_seconds() // 60) * 7 if failing else 0
+                        )
+                        if topic.dlq_topic
+                        else None,
+                    )
+                )
+                for consumer in topic.consumers.all():
+                    lag = int(120 * wave) + consumer.pk % 50
+                    consumers.append(
+                        ConsumerReading(
+                            consumer_id=consumer.pk,
+                            lag=lag,
+                            partition_lags=[lag],
+                            consume_rate=rate,
+                        )
+                    )
+            samples_store(taken_at=at, consumers=consumers, topics=topics, source=Source.DEMO)
+        subject = Subject.objects.get(name=f"{INCIDENT_TOPIC}-value")
+        subject.compatibility = Compatibility.NONE
+        subject.save(update_fields=["compatibility"])
+        breaking = _event_schema(INCIDENT_TOPIC)
+        breaking["fields"][1]["name"] = "shipmentId"
+        version = schema_version_append(actor=None, topic=shipped, schema_text=json.dumps(breaking))
+        SchemaVersion.objects.filter(pk=version.pk).update(
+            created_at=now - datetime.timedelta(minutes=40), created_by=producer
+        )
+        alerts_evaluate(now=now)
 
 
 def _event_schema(topic_name: str) -> dict[str, Any]:
