@@ -11,7 +11,7 @@ import datetime
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -68,6 +68,17 @@ class IngestRejected(Exception):
         self.errors = list(errors)
 
 
+class _TopicRow(NamedTuple):
+    pk: int
+    name: str
+    owner_id: int | None
+
+
+class _ConsumerRow(NamedTuple):
+    pk: int
+    team_id: int
+
+
 @dataclass
 class IngestResult:
     stored: StoreResult
@@ -109,18 +120,22 @@ def signals_ingest(
     earliest_allowed = now - datetime.timedelta(days=settings.SIGNALS_RETENTION_DAYS)
     errors: list[PointError] = []
     parsed: list[tuple[int, Mapping[str, Any], datetime.datetime]] = []
+    stamps: dict[str, datetime.datetime | None] = {}
     for index, point in enumerate(points):
         before = len(errors)
         if not isinstance(point, dict):
             errors.append(PointError(index, "", "invalid", "A point must be an object."))
             continue
-        unknown = set(point) - POINT_FIELDS
+        unknown = point.keys() - POINT_FIELDS
         if unknown:
             errors.append(PointError(index, sorted(unknown)[0], "unknown_field", "Unknown field."))
         if not isinstance(point.get("topic"), str) or not point["topic"]:
             errors.append(PointError(index, "topic", "required", "A topic name is required."))
         stamp = point.get("timestamp")
-        when = parse_datetime(stamp) if isinstance(stamp, str) else None
+        # A batch usually carries a handful of distinct timestamps: parse each once.
+        when = stamps.get(stamp) if isinstance(stamp, str) else None
+        if when is None and isinstance(stamp, str):
+            when = stamps[stamp] = parse_datetime(stamp)
         if when is None or timezone.is_naive(when):
             errors.append(
                 PointError(
@@ -164,7 +179,15 @@ def signals_ingest(
                 )
             else:
                 for partition, lag in lags.items():
-                    if not str(partition).isdigit() or int(partition) > 100_000:
+                    if (
+                        type(lag) is int
+                        and lag >= 0
+                        and partition.isdecimal()
+                        and partition.isascii()
+                        and len(partition) < 7
+                    ):
+                        continue
+                    if not (partition.isdecimal() and partition.isascii()) or len(partition) > 6:
                         errors.append(
                             PointError(
                                 index,
@@ -223,12 +246,18 @@ def signals_ingest(
         raise IngestRejected("invalid_points", _summary(errors), errors)
 
     names = {point["topic"] for _, point, _ in parsed}
-    topics = {t.name: t for t in Topic.objects.filter(name__in=names).only("id", "name", "owner")}
-    consumers = {
-        (c.topic_id, c.group_id): c
-        for c in Consumer.objects.filter(topic__name__in=names, status__in=LIVE_CONSUMER).only(
-            "id", "topic_id", "group_id", "team_id"
+    # Plain rows, not model instances: a batch names hundreds of consumers.
+    topics = {
+        name: _TopicRow(pk, name, owner_id)
+        for pk, name, owner_id in Topic.objects.filter(name__in=names).values_list(
+            "id", "name", "owner_id"
         )
+    }
+    consumers = {
+        (topic_id, group_id): _ConsumerRow(pk, team_id)
+        for pk, topic_id, group_id, team_id in Consumer.objects.filter(
+            topic__name__in=names, status__in=LIVE_CONSUMER
+        ).values_list("id", "topic_id", "group_id", "team_id")
     }
     platform = is_platform(actor)
     teams = user_team_ids(actor)
@@ -274,10 +303,8 @@ def signals_ingest(
             continue
         if consumer is not None:
             lags = point["partition_lag"]
-            width = max(int(p) for p in lags) + 1
-            partition_lags = [0] * width
-            for partition, lag in lags.items():
-                partition_lags[int(partition)] = lag
+            by_partition = {int(p): lag for p, lag in lags.items()}
+            partition_lags = [by_partition.get(p, 0) for p in range(max(by_partition) + 1)]
             if (consumer.pk, when) in consumer_rows:
                 errors.append(
                     PointError(index, "timestamp", "duplicate_point", "Twice in one batch.")

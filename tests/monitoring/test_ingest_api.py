@@ -100,6 +100,8 @@ def test_a_dlq_point_opens_the_alert_right_after_the_batch(
         ({"topic": "orders.nothing"}, "unknown_topic", "topic"),
         ({"partition_lag": {"0": -3}}, "negative_lag", "partition_lag.0"),
         ({"partition_lag": {"x": 3}}, "invalid_partition", "partition_lag.x"),
+        ({"partition_lag": {"²": 3}}, "invalid_partition", "partition_lag.²"),
+        ({"partition_lag": {"9999999": 3}}, "invalid_partition", "partition_lag.9999999"),
         ({"partition_lag": {"0": 1.5}}, "negative_lag", "partition_lag.0"),
         ({"throughput": -1}, "invalid", "throughput"),
         ({"timestamp": "yesterday"}, "invalid_timestamp", "timestamp"),

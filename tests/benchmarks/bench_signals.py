@@ -1,0 +1,258 @@
+"""Benchmark: one signal collection over 200 topics x 6 partitions and 1,000 consumer groups
+on librdkafka's mock cluster, and the ingest API's throughput for batches of 500 points.
+
+    .venv/bin/python tests/benchmarks/bench_signals.py                   # SQLite
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cc_bench_sig \\
+        .venv/bin/python tests/benchmarks/bench_signals.py               # PostgreSQL
+
+The mock cluster makes topics with four partitions on first use, so the benchmark creates
+its six-partition topics through librdkafka's mock API (``rd_kafka_mock_topic_create``), called
+with ctypes on the library confluent-kafka ships. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime
+import glob
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+TOPICS, PARTITIONS, GROUPS = 200, 6, 1_000
+BATCH, BATCHES = 500, 40
+
+
+def _database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tempfile.mkdtemp(prefix='cc-bench-')}/bench.sqlite3"
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url
+
+
+os.environ["DATABASE_URL"] = _database_url()
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
+warnings.filterwarnings("ignore", message="No directory at")
+
+import django  # noqa: E402
+
+django.setup()
+
+import confluent_kafka  # noqa: E402
+from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from catalog.models import Consumer, DeliverySLA, Team, Topic  # noqa: E402
+from catalog.monitoring.models import ConsumerSample  # noqa: E402
+from catalog.monitoring.services import collection_run  # noqa: E402
+
+
+class MockCluster:
+    """A mock cluster owned by a bare librdkafka handle, so topics get exact partitions."""
+
+    def __init__(self, brokers: int = 3) -> None:
+        libs = Path(confluent_kafka.__file__).parent.parent / "confluent_kafka.libs"
+        lib = ctypes.CDLL(glob.glob(str(libs / "librdkafka*.so*"))[0])
+        lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+        lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
+        lib.rd_kafka_conf_set.argtypes += [ctypes.c_char_p, ctypes.c_size_t]
+        lib.rd_kafka_new.restype = ctypes.c_void_p
+        lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p]
+        lib.rd_kafka_new.argtypes += [ctypes.c_size_t]
+        lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
+        lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
+        lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
+        lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.rd_kafka_mock_topic_create.argtypes += [ctypes.c_int, ctypes.c_int]
+        errors = ctypes.create_string_buffer(512)
+        conf = lib.rd_kafka_conf_new()
+        lib.rd_kafka_conf_set(conf, b"log_level", b"0", errors, 512)
+        self._lib = lib
+        self._handle = lib.rd_kafka_new(0, conf, errors, 512)
+        self._cluster = lib.rd_kafka_mock_cluster_new(self._handle, brokers)
+        self.bootstrap_servers = lib.rd_kafka_mock_cluster_bootstraps(self._cluster).decode()
+
+    def create_topic(self, name: str, partitions: int) -> None:
+        assert (
+            self._lib.rd_kafka_mock_topic_create(self._cluster, name.encode(), partitions, 1) == 0
+        )
+
+
+def populate(cluster: MockCluster) -> None:
+    call_command("migrate", verbosity=0)
+    teams = [Team.objects.create(slug=f"team{i}", name=f"Team {i}") for i in range(50)]
+    topics = Topic.objects.bulk_create(
+        Topic(
+            name=f"shop.entity{i}.happened",
+            domain="shop",
+            owner=teams[i % 50],
+            dlq_topic=f"shop.entity{i}.happened.dlq",
+        )
+        for i in range(TOPICS)
+    )
+    DeliverySLA.objects.bulk_create(DeliverySLA(topic=t, max_consumer_lag=500) for t in topics)
+    Consumer.objects.bulk_create(
+        Consumer(
+            team=teams[(g * 7) % 50],
+            topic=topics[g % TOPICS],
+            name=f"reader{g}",
+            group_id=f"group-{g}",
+        )
+        for g in range(GROUPS)
+    )
+    started = time.perf_counter()
+    for topic in topics:
+        cluster.create_topic(topic.name, PARTITIONS)
+    print(
+        f"setup: {TOPICS} topics x {PARTITIONS} partitions created in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    producer = Producer({"bootstrap.servers": cluster.bootstrap_servers, "linger.ms": 50})
+    for i, topic in enumerate(topics):
+        for partition in range(PARTITIONS):
+            for n in range(20):
+                producer.produce(topic.name, value=b"e%d" % n, partition=partition)
+        if i % 4 == 0:
+            producer.produce(topic.dlq_topic, value=b"bad")
+    assert producer.flush(30) == 0
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap_servers})
+    futures = []
+    for g in range(GROUPS):
+        topic_name = topics[g % TOPICS].name
+        offsets = [TopicPartition(topic_name, p, (g + p) % 20) for p in range(PARTITIONS)]
+        futures += admin.alter_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(f"group-{g}", offsets)]
+        ).values()
+    for future in futures:
+        future.result(timeout=30)
+
+
+def bench_collection(cluster: MockCluster) -> None:
+    settings.KAFKA_BOOTSTRAP_SERVERS = cluster.bootstrap_servers
+    settings.KAFKA_TIMEOUT_SECONDS = 30
+    for label in ("first (no earlier readings)", "second", "third"):
+        tracemalloc.start()
+        started = time.perf_counter()
+        run = collection_run()
+        seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert run.status == "ok", run.error
+        print(
+            f"collection, {label}: {seconds:.2f} s wall, {run.groups} groups, "
+            f"{run.partitions} partitions, alerts opened {run.alerts_opened}; "
+            f"Python peak {peak / 2**20:.1f} MiB"
+        )
+        time.sleep(1)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak RSS (everything, librdkafka included): {rss:.0f} MiB")
+    print(f"consumer samples stored: {ConsumerSample.objects.count()}")
+
+
+def bench_ingest() -> None:
+    user = get_user_model().objects.create_user("collector", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    consumers = list(Consumer.objects.select_related("topic")[:BATCH])
+    base = timezone.now() - datetime.timedelta(hours=2)
+    timings = []
+    for batch in range(BATCHES):
+        at = (base + datetime.timedelta(seconds=30 * batch)).isoformat()
+        points = [
+            {
+                "topic": c.topic.name,
+                "consumer_group": c.group_id,
+                "timestamp": at,
+                "partition_lag": {str(p): (batch + p) % 50 for p in range(PARTITIONS)},
+                "throughput": 12.5,
+            }
+            for c in consumers
+        ]
+        body = json.dumps({"points": points})
+        started = time.perf_counter()
+        response = client.post("/api/v1/signals/", body, content_type="application/json")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+    p50 = statistics.median(timings)
+    total = BATCH * BATCHES / sum(timings)
+    print(
+        f"ingest, {BATCHES} batches of {BATCH} points (rules evaluated after each batch, "
+        f"in-process): p50 {p50 * 1000:.0f} ms per batch, {total:,.0f} points/s overall"
+    )
+
+
+def bench_ingest_only() -> None:
+    """The API alone, the rule evaluation left to a worker (as with Redis configured)."""
+    from catalog.monitoring import api
+
+    original = api.enqueue
+    api.enqueue = lambda *args: None
+    try:
+        bench_ingest_timed("ingest without the rule evaluation (a worker's job with Redis)")
+    finally:
+        api.enqueue = original
+
+
+def bench_ingest_timed(label: str) -> None:
+    user = get_user_model().objects.get(username="collector")
+    client = Client()
+    client.force_login(user)
+    consumers = list(Consumer.objects.select_related("topic")[:BATCH])
+    base = timezone.now() - datetime.timedelta(hours=4)
+    timings = []
+    for batch in range(BATCHES):
+        at = (base + datetime.timedelta(seconds=30 * batch)).isoformat()
+        points = [
+            {
+                "topic": c.topic.name,
+                "consumer_group": c.group_id,
+                "timestamp": at,
+                "partition_lag": {str(p): batch % 50 for p in range(PARTITIONS)},
+                "throughput": 12.5,
+            }
+            for c in consumers
+        ]
+        body = json.dumps({"points": points})
+        started = time.perf_counter()
+        response = client.post("/api/v1/signals/", body, content_type="application/json")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    print(
+        f"{label}: p50 {statistics.median(timings) * 1000:.0f} ms per batch of {BATCH}, "
+        f"{BATCH * BATCHES / sum(timings):,.0f} points/s overall"
+    )
+
+
+def main() -> None:
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[1]}")
+    cluster = MockCluster()
+    populate(cluster)
+    bench_collection(cluster)
+    bench_ingest()
+    bench_ingest_only()
+
+
+if __name__ == "__main__":
+    main()
