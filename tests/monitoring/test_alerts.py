@@ -251,3 +251,13 @@ class TestLikelyCause:
         assert Alert.objects.get().likely_causes == []
         body = Notification.objects.get(event="alert.opened", team=orders).body
         assert "No schema change on this topic in the hour before." in body
+
+
+def test_readings_past_the_retention_are_pruned(analytics_consumer, now):
+    from catalog.monitoring.models import ConsumerSample
+    from catalog.monitoring.tasks import prune_signals
+
+    record(now - datetime.timedelta(days=8), consumer=analytics_consumer, lag=1)
+    record(now - datetime.timedelta(days=6), consumer=analytics_consumer, lag=2)
+    assert prune_signals.delay().get() == 1
+    assert list(ConsumerSample.objects.values_list("lag", flat=True)) == [2]
