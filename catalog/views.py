@@ -27,6 +27,7 @@ from catalog.forms import (
     topic_status_choices,
 )
 from catalog.models import Consumer, FieldSemantics, Topic
+from catalog.monitoring.selectors import topic_open_alerts
 from catalog.permissions import (
     can_act_for_team,
     can_manage_topic,
@@ -86,6 +87,7 @@ def topic_detail(request: HtmxHttpRequest, name: str) -> HttpResponse:
         "sla": getattr(topic, "sla", None),
         "proposals": topic_recent_proposals(topic),
         "migrations": topic_migrations(topic),
+        "open_alerts": topic_open_alerts(topic),
         "can_manage": can_manage_topic(request.user, topic),
         "can_activate": topic.status == Topic.Status.PROPOSED
         and (is_platform(request.user) or services.is_team_lead(request.user, topic.owner)),

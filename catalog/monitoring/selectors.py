@@ -184,6 +184,12 @@ def health_overview(
     )
 
 
+def topic_open_alerts(topic: Topic) -> list[Alert]:
+    return list(
+        Alert.objects.filter(topic=topic, resolved_at__isnull=True).order_by("-opened_at")[:10]
+    )
+
+
 def alert_detail(pk: int) -> Alert | None:
     return (
         Alert.objects.select_related("topic", "topic__owner", "consumer__team", "acknowledged_by")

@@ -173,3 +173,12 @@ def test_the_demo_shows_the_incident_with_its_cause(as_pat, db):
     assert "orders.order.shipped-value v2" in html
     call_command("seed_demo", stdout=__import__("io").StringIO())
     assert Alert.objects.count() == 1, "loading the demo twice adds nothing"
+
+
+def test_the_topic_page_shows_its_open_alerts(as_charlie, dlq_alert):
+    html = as_charlie.get("/topics/orders.created/").content.decode()
+    assert 'id="topic-alerts"' in html
+    assert f'href="/alerts/{dlq_alert.pk}/"' in html
+    dlq_alert.resolved_at = dlq_alert.opened_at
+    dlq_alert.save()
+    assert 'id="topic-alerts"' not in as_charlie.get("/topics/orders.created/").content.decode()
