@@ -17,9 +17,13 @@ _quiet.setLevel(logging.CRITICAL)
 
 
 class MockKafkaCluster:
-    def __init__(self, brokers: int = 3) -> None:
-        self._owner = Producer({"test.mock.num.brokers": brokers, "logger": _quiet})
-        metadata = self._owner.list_topics(timeout=10)
+    def __init__(self, brokers: int = 3, *, round_trip_ms: int = 0) -> None:
+        config: dict[str, object] = {"test.mock.num.brokers": brokers, "logger": _quiet}
+        if round_trip_ms:
+            # Every broker answers this late: a slow cluster.
+            config["test.mock.broker.rtt"] = round_trip_ms
+        self._owner = Producer(config)
+        metadata = self._owner.list_topics(timeout=30)
         self.bootstrap_servers = ",".join(
             f"{b.host}:{b.port}" for b in sorted(metadata.brokers.values(), key=lambda b: b.id)
         )

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog.models import Notification
+from catalog.monitoring.kafka import client_config_from_env
 from catalog.monitoring.models import Alert, CollectionRun, ConsumerSample, TopicSample
 from catalog.monitoring.services import collection_run, dlq_acknowledge
 from tests.contracts.conftest import RegistryClient
@@ -137,6 +138,39 @@ def test_a_dead_broker_is_one_recorded_error_not_a_crash_or_a_hang(settings, ana
     assert "cannot read cluster metadata" in run.error
     assert CollectionRun.objects.count() == 1
     assert not ConsumerSample.objects.exists()
+
+
+def test_a_slow_broker_is_one_recorded_error_within_the_deadline(settings, analytics_consumer):
+    cluster = MockKafkaCluster(brokers=1, round_trip_ms=2_000)
+    settings.KAFKA_BOOTSTRAP_SERVERS = cluster.bootstrap_servers
+    settings.KAFKA_TIMEOUT_SECONDS = 1
+    started = time.monotonic()
+    run = collection_run()
+    assert time.monotonic() - started < 4, "the deadline is 1 s"
+    assert run.status == CollectionRun.Status.FAILED
+    assert run.error.startswith("cannot read cluster metadata")
+    assert not ConsumerSample.objects.exists()
+
+
+def test_client_security_settings_come_from_the_environment():
+    config = client_config_from_env(
+        "broker:9093",
+        {
+            "KAFKA_CLIENT_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_CLIENT_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_CLIENT_SASL_USERNAME": "catalog",
+            "KAFKA_CLIENT_SSL_CA_LOCATION": "/etc/ssl/kafka-ca.pem",
+            "KAFKA_CLIENT_EMPTY": "",
+            "KAFKA_TIMEOUT_SECONDS": "15",
+        },
+    )
+    assert config == {
+        "bootstrap.servers": "broker:9093",
+        "security.protocol": "SASL_SSL",
+        "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "catalog",
+        "ssl.ca.location": "/etc/ssl/kafka-ca.pem",
+    }
 
 
 def test_the_command_collects_once_and_reports(traffic, analytics_consumer, capsys):
