@@ -414,6 +414,13 @@ def alerts_evaluate(
         latest_topic.setdefault(sample.topic_id, sample)
     acks = {a.topic_id: a for a in DlqAcknowledgement.objects.filter(topic__in=dlq_topics)}
 
+    def _has_fresh_readings(alert: Alert) -> bool:
+        if alert.kind == Alert.Kind.DLQ_DEPTH:
+            sample = latest_topic.get(alert.topic_id)
+            return sample is not None and sample.dlq_depth is not None
+        readings = lag_readings.get(alert.consumer_id or 0) or []
+        return bool(readings) and now - max(r.at for r in readings) <= freshness()
+
     firing: dict[str, _Firing] = {}
     gone: set[str] = set()
     for consumer in consumers:
@@ -444,6 +451,10 @@ def alerts_evaluate(
     with transaction.atomic():
         for key, alert in open_alerts.items():
             current = firing.get(key)
+            if current is None and key not in gone and not _has_fresh_readings(alert):
+                # No reading says the condition cleared (the collector stopped, say): an
+                # alert stays as it is rather than resolving on silence.
+                continue
             if current is None:
                 resolution = Alert.Resolution.GONE if key in gone else Alert.Resolution.CLEARED
                 _alert_resolve(alert, now=now, resolution=resolution)

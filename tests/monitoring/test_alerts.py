@@ -94,6 +94,11 @@ class TestLag:
         collect_lag(consumer, now, [(m, 10**9) for m in range(7, -1, -1)])
         assert not Alert.objects.exists()
 
+    def test_an_alert_stays_open_while_no_reading_arrives(self, analytics_consumer, now):
+        collect_lag(analytics_consumer, now, [(m, 500) for m in range(30, 23, -1)])
+        alerts_evaluate(consumer_ids=[analytics_consumer.pk], topic_ids=[], now=now)
+        assert Alert.objects.get().is_open, "silence is not recovery"
+
     def test_a_retired_consumer_s_alert_resolves_as_gone(self, analytics_consumer, now):
         collect_lag(analytics_consumer, now, [(m, 500) for m in range(7, 0, -1)])
         analytics_consumer.status = analytics_consumer.Status.RETIRED
@@ -173,6 +178,12 @@ class TestDlq:
         outcome = alerts_evaluate(topic_ids=[orders_created.pk], consumer_ids=[], now=now)
         assert outcome.resolved == 1
         assert Alert.objects.get().resolution == Alert.Resolution.CLEARED
+
+    def test_a_dlq_alert_stays_open_when_readings_stop(self, orders_created, now):
+        record(minutes_ago(now, 30), topic=orders_created, dlq_depth=3)
+        alerts_evaluate(topic_ids=[orders_created.pk], consumer_ids=[], now=minutes_ago(now, 30))
+        alerts_evaluate(topic_ids=[orders_created.pk], consumer_ids=[], now=now)
+        assert Alert.objects.get().is_open
 
     def test_a_stale_reading_says_nothing(self, orders_created, now):
         record(minutes_ago(now, 60), topic=orders_created, dlq_depth=3)
