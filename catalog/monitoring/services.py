@@ -87,10 +87,17 @@ class StoreResult:
     duplicates: int = 0
 
 
-def _rate(current: int | None, previous: int | None, seconds: float) -> float | None:
-    if current is None or previous is None or seconds <= 0 or current < previous:
+def _rate(
+    total: int | None, previous: tuple[datetime.datetime, int | None] | None, at: datetime.datetime
+) -> float | None:
+    """Messages per second since the previous reading's offset total; None without one, or
+    when offsets went backwards (a reset topic or group)."""
+    if total is None or previous is None or previous[1] is None:
         return None
-    return (current - previous) / seconds
+    seconds = (at - previous[0]).total_seconds()
+    if seconds <= 0 or total < previous[1]:
+        return None
+    return (total - previous[1]) / seconds
 
 
 def samples_store(
@@ -122,13 +129,10 @@ def samples_store(
     )
     consumer_rows: list[tuple[Any, ...]] = []
     for reading in consumers:
-        prev = previous_consumers.get(reading.consumer_id)
         rate = reading.consume_rate
-        if rate is None and prev is not None:
+        if rate is None:
             rate = _rate(
-                reading.position_total,
-                prev["committed_total"],
-                (taken_at - prev["taken_at"]).total_seconds(),
+                reading.position_total, previous_consumers.get(reading.consumer_id), taken_at
             )
         consumer_rows.append(
             (
@@ -144,13 +148,10 @@ def samples_store(
         )
     topic_rows: list[tuple[Any, ...]] = []
     for topic_reading in topics:
-        prev = previous_topics.get(topic_reading.topic_id)
         rate = topic_reading.produce_rate
-        if rate is None and prev is not None:
+        if rate is None:
             rate = _rate(
-                topic_reading.end_total,
-                prev["end_total"],
-                (taken_at - prev["taken_at"]).total_seconds(),
+                topic_reading.end_total, previous_topics.get(topic_reading.topic_id), taken_at
             )
         topic_rows.append(
             (
@@ -175,8 +176,8 @@ def _latest_before(
     key: str,
     ids: list[int],
     before: datetime.datetime,
-) -> dict[int, dict[str, Any]]:
-    """The latest reading before ``before`` for each id, within the freshness window."""
+) -> dict[int, tuple[datetime.datetime, int | None]]:
+    """When the latest reading before ``before`` was taken, and its offset total, per id."""
     if not ids:
         return {}
     total = "committed_total" if model is ConsumerSample else "end_total"
@@ -185,11 +186,11 @@ def _latest_before(
             **{f"{key}__in": ids}, taken_at__lt=before, taken_at__gte=before - freshness()
         )
         .order_by(key, "-taken_at")
-        .values(key, "taken_at", total)
+        .values_list(key, "taken_at", total)
     )
-    latest: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        latest.setdefault(row[key], row)
+    latest: dict[int, tuple[datetime.datetime, int | None]] = {}
+    for owner, taken_at, offsets in rows:
+        latest.setdefault(owner, (taken_at, offsets))
     return latest
 
 

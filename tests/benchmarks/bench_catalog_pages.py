@@ -15,7 +15,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -28,22 +27,9 @@ REQUESTS = 200
 WARMUP = 20
 
 
-def _prepare_database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='cc-bench-')}/bench.sqlite3"
-    if url.startswith("postgres"):
-        import psycopg
+from tests.benchmarks.database import fresh_database_url  # noqa: E402
 
-        name = url.rsplit("/", 1)[1]
-        admin_url = url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
-os.environ["DATABASE_URL"] = _prepare_database_url()
+os.environ["DATABASE_URL"] = fresh_database_url()
 warnings.filterwarnings("ignore", message="No directory at")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
 

@@ -12,7 +12,6 @@ import datetime
 import os
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -24,20 +23,9 @@ TOPICS, MIGRATIONS, CONSUMERS_PER_MIGRATION = 10_000, 500, 4
 REQUESTS = 100
 
 
-def _database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='cc-bench-')}/bench.sqlite3"
-    import psycopg
+from tests.benchmarks.database import fresh_database_url  # noqa: E402
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
-os.environ["DATABASE_URL"] = _database_url()
+os.environ["DATABASE_URL"] = fresh_database_url()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
 warnings.filterwarnings("ignore", message="No directory at")
 

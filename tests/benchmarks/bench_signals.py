@@ -21,7 +21,6 @@ import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
@@ -34,20 +33,9 @@ TOPICS, PARTITIONS, GROUPS = 200, 6, 1_000
 BATCH, BATCHES = 500, 40
 
 
-def _database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tempfile.mkdtemp(prefix='cc-bench-')}/bench.sqlite3"
-    import psycopg
+from tests.benchmarks.database import fresh_database_url  # noqa: E402
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
-os.environ["DATABASE_URL"] = _database_url()
+os.environ["DATABASE_URL"] = fresh_database_url()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalog.settings")
 warnings.filterwarnings("ignore", message="No directory at")
 
