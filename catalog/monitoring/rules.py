@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Lag: opens above the threshold, clears at or below this fraction of it.
 LAG_CLEAR_RATIO = 0.8
@@ -16,8 +16,7 @@ LAG_CLEAR_RATIO = 0.8
 THROUGHPUT_CLEAR_RATIO = 0.9
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     at: datetime.datetime
     value: float
 
@@ -63,20 +62,12 @@ def lag_cleared(latest: float, *, threshold: float) -> bool:
     return latest <= threshold * LAG_CLEAR_RATIO
 
 
-def throughput_baseline(
-    readings: Sequence[Reading],
-    *,
-    before: datetime.datetime,
-    span: datetime.timedelta,
-    min_readings: int = 3,
-) -> float | None:
-    """The mean rate over ``span`` before ``before``: what the consumer normally does. None
-    when there are too few readings, or it normally does nothing."""
-    values = [r.value for r in readings if before - span <= r.at < before]
-    if len(values) < min_readings:
+def throughput_baseline(mean: float | None, count: int, *, min_readings: int = 3) -> float | None:
+    """What a consumer normally does: the mean rate over the trailing window before the
+    sustained window. None with too few readings to tell, or when it normally does nothing."""
+    if mean is None or count < min_readings or mean <= 0:
         return None
-    mean = sum(values) / len(values)
-    return mean if mean > 0 else None
+    return mean
 
 
 def throughput_dropped(

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -398,7 +399,10 @@ def alerts_evaluate(
     keys += [f"{Alert.Kind.DLQ_DEPTH}:topic:{t.pk}" for t in dlq_topics]
     open_alerts = {a.key: a for a in Alert.objects.filter(resolved_at__isnull=True, key__in=keys)}
 
-    since = now - _sustain() - _baseline_span() - freshness()
+    # Recent readings decide lag and a drop; the baseline is one aggregate over the hour before.
+    # Twice the sustained window: its start needs a reading at or before it (the anchor), so
+    # readings must come at least every ALERT_SUSTAIN_SECONDS (the collector: every minute).
+    since = now - 2 * _sustain()
     lag_readings: dict[int, list[rules.Reading]] = defaultdict(list)
     rate_readings: dict[int, list[rules.Reading]] = defaultdict(list)
     for consumer_id, taken_at, lag, rate in ConsumerSample.objects.filter(
@@ -407,6 +411,19 @@ def alerts_evaluate(
         lag_readings[consumer_id].append(rules.Reading(taken_at, float(lag)))
         if rate is not None:
             rate_readings[consumer_id].append(rules.Reading(taken_at, rate))
+    baseline_end = now - _sustain()
+    baselines = {
+        row["consumer_id"]: rules.throughput_baseline(row["mean"], row["count"])
+        for row in ConsumerSample.objects.filter(
+            consumer_id__in=list(rate_readings),
+            taken_at__gte=baseline_end - _baseline_span(),
+            taken_at__lt=baseline_end,
+            consume_rate__isnull=False,
+        )
+        .values("consumer_id")
+        .annotate(mean=Avg("consume_rate"), count=Count("id"))
+        .order_by()
+    }
     topic_ids_all = {c.topic_id for c in consumers} | {t.pk for t in dlq_topics}
     latest_topic: dict[int, TopicSample] = {}
     for sample in TopicSample.objects.filter(
@@ -436,6 +453,7 @@ def alerts_evaluate(
         drop = _throughput_rule(
             consumer,
             rate_readings[consumer.pk],
+            baselines.get(consumer.pk),
             latest_topic.get(consumer.topic_id),
             open_alerts,
             now,
@@ -527,6 +545,7 @@ def _lag_rule(
 def _throughput_rule(
     consumer: Consumer,
     readings: list[rules.Reading],
+    trailing_baseline: float | None,
     topic_sample: TopicSample | None,
     open_alerts: dict[str, Alert],
     now: datetime.datetime,
@@ -553,10 +572,9 @@ def _throughput_rule(
         if window is None:
             return None
         onset = window[0].at
-        found = rules.throughput_baseline(readings, before=onset, span=_baseline_span())
-        if found is None:
+        if trailing_baseline is None:
             return None
-        baseline = found
+        baseline = trailing_baseline
         if not rules.throughput_dropped(
             readings, baseline=baseline, drop=drop, now=now, duration=_sustain()
         ):
