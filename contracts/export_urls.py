@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from contracts.export_api import DomainExportApi, TopicExportApi
+from contracts.export_api import DomainExportApi, ImportApi, TopicExportApi
 
 urlpatterns = [
     path(
@@ -17,4 +17,5 @@ urlpatterns = [
         DomainExportApi.as_view(),
         name="api-domain-export",
     ),
+    path("imports/", ImportApi.as_view(), name="api-import"),
 ]
