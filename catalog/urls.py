@@ -53,7 +53,7 @@ urlpatterns = [
         name="api-topic-check",
     ),
     path("api/v1/sprawl/", SprawlReportApi.as_view(), name="api-sprawl"),
-    path("api/v1/", include("contracts.export_urls")),
+    path("", include("contracts.export_urls")),
     path(
         "api/v1/notifications/failed-count",
         FailedNotificationCountApi.as_view(),

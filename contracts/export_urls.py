@@ -1,21 +1,26 @@
-"""URLs of contract exports and imports, under /api/v1/ (included from catalog.urls)."""
+"""URLs of contract exports and imports: the API under /api/v1/ and the browser's import page.
+Included from catalog.urls with one line."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from contracts.export_api import DomainExportApi, ImportApi, TopicExportApi
+from contracts.import_views import contract_import
+
+app_name = "exports"
 
 urlpatterns = [
     path(
-        "topics/<str:name>/exports/<str:fmt>",
+        "api/v1/topics/<str:name>/exports/<str:fmt>",
         TopicExportApi.as_view(),
-        name="api-topic-export",
+        name="topic-export",
     ),
     path(
-        "domains/<str:domain>/exports/<str:fmt>",
+        "api/v1/domains/<str:domain>/exports/<str:fmt>",
         DomainExportApi.as_view(),
-        name="api-domain-export",
+        name="domain-export",
     ),
-    path("imports/", ImportApi.as_view(), name="api-import"),
+    path("api/v1/imports/", ImportApi.as_view(), name="import-api"),
+    path("imports/", contract_import, name="import"),
 ]
