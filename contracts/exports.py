@@ -18,11 +18,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from catalog.models import Consumer, DeliverySLA, FieldSemantics, Topic
+from contracts import yaml_out
 from contracts.models import SchemaVersion, Subject
 from contracts.schema import ParsedSchema, parse_schema
 from contracts.schema.model import (
@@ -611,26 +611,8 @@ FILENAMES = {
 }
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, multi-line strings as literal blocks, no anchors for repeated values."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_str(value)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
 def to_yaml(document: dict[str, Any]) -> str:
-    return yaml.dump(
-        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
+    return yaml_out.dump(document)
 
 
 def export_document(item: ExportTopic, fmt: str) -> str:
