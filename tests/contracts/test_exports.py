@@ -322,6 +322,17 @@ def test_every_demo_asyncapi_document_is_valid_asyncapi_3(demo, asyncapi_validat
     assert failures == {}
 
 
+def test_configured_kafka_servers_appear_in_a_valid_asyncapi_document(
+    demo, asyncapi_validator, settings
+):
+    settings.KAFKA_BOOTSTRAP_SERVERS = "kafka-1:9092,kafka-2:9092"
+    item = next(i for i in demo if i.topic.name == "orders.created")
+    document = exports.asyncapi_document(item)
+    assert document["servers"]["kafka"]["host"] == "kafka-1:9092"
+    assert document["servers"]["kafka"]["protocol"] == "kafka"
+    assert list(asyncapi_validator.iter_errors(document)) == []
+
+
 def test_the_asyncapi_validator_rejects_a_broken_document(demo, asyncapi_validator):
     item = next(i for i in demo if i.topic.name == "orders.created")
     document = exports.asyncapi_document(item)

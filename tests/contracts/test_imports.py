@@ -225,6 +225,35 @@ def test_a_compatible_new_schema_for_an_existing_topic_is_registered_through_the
     assert SchemaVersion.objects.filter(subject__name=f"{topic.name}-value").count() == 2
 
 
+def test_consumers_hear_of_an_imported_version_only_when_it_is_saved(alice_api, topic, analytics):
+    from catalog.models import Notification
+    from tests.factories import ConsumerFactory
+
+    register_schema(topic)
+    ConsumerFactory(topic=topic, team=analytics, fields=["order_id"])
+    added = {**ORDER_SCHEMA, "doc": "Now documented."}
+    request = {"content": json.dumps(added), "topic": topic.name}
+    assert alice_api.post(URL, request, format="json").status_code == 200
+    assert Notification.objects.count() == 0
+    response = alice_api.post(URL, {**request, "commit": True}, format="json")
+    assert response.status_code == 200
+    assert list(Notification.objects.values_list("team__slug", "event")) == [
+        ("analytics", "schema.registered")
+    ]
+
+
+def test_an_older_version_of_the_schema_is_refused_as_stale(alice_api, topic):
+    register_schema(topic)
+    newer = {**ORDER_SCHEMA, "fields": [*ORDER_SCHEMA["fields"], {"name": "n", "type": "int"}]}
+    newer["fields"][-1]["default"] = 0
+    register_schema(topic, newer)
+    response = alice_api.post(
+        URL, {"content": json.dumps(ORDER_SCHEMA), "topic": topic.name}, format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "stale_schema"
+
+
 def test_an_incompatible_schema_shows_the_verdict_and_cannot_be_saved(alice_api, topic):
     register_schema(topic)
     removed = {**ORDER_SCHEMA, "fields": [*ORDER_SCHEMA["fields"], {"name": "n", "type": "int"}]}
