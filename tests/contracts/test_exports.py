@@ -74,6 +74,12 @@ RICH_SCHEMA = {
         },
         {"name": "tags", "type": {"type": "map", "values": "string"}},
         {"name": "raw", "type": "bytes"},
+        {
+            "name": "price",
+            "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2},
+        },
+        {"name": "hash", "type": {"type": "fixed", "name": "Md5", "size": 16}},
+        {"name": "either", "type": ["null", "string", "long"], "default": None},
     ],
 }
 
@@ -211,6 +217,9 @@ def test_avro_types_map_to_odcs_logical_and_physical_types(rich_topic):
         "lines": ("array", "array", True),
         "tags": ("object", "map", True),
         "raw": ("string", "bytes", True),
+        "price": ("number", "bytes (decimal)", True),
+        "hash": ("string", "fixed Md5(16)", True),
+        "either": (None, "union", False),
     }
     assert props["order_id"]["logicalTypeOptions"] == {"format": "uuid"}
     assert props["order_id"]["description"] == "Id."
@@ -219,6 +228,20 @@ def test_avro_types_map_to_odcs_logical_and_physical_types(rich_topic):
     assert (address["city"]["required"], address["zip"]["required"]) == (True, False)
     assert props["lines"]["items"]["logicalType"] == "object"
     assert [p["name"] for p in props["lines"]["items"]["properties"]] == ["sku"]
+
+
+def test_every_avro_type_exports_to_documents_the_validators_accept(
+    rich_topic, tmp_path, asyncapi_validator
+):
+    FieldSemanticsFactory(topic=rich_topic, path="lines.sku", meaning="Stock keeping unit.")
+    item = exports.topic_for_export(rich_topic.name)
+    text = exports.export_document(item, "odcs")
+    assert _lint(text, tmp_path, "rich").result == "passed"
+    lines = _props(yaml.safe_load(text)["schema"][0]["properties"])["lines"]
+    assert lines["items"]["properties"][0]["description"] == "Stock keeping unit."
+    document = yaml.safe_load(exports.export_document(item, "asyncapi"))
+    assert list(asyncapi_validator.iter_errors(document)) == []
+    assert document["components"]["messages"]["OrderPlaced"]["payload"]["schema"] == RICH_SCHEMA
 
 
 def test_nested_field_semantics_land_on_the_nested_property(rich_topic):
@@ -482,3 +505,10 @@ def test_the_topic_page_links_to_the_three_downloads(as_charlie, rich_topic):
     body = response.content.decode()
     for fmt in exports.FORMATS:
         assert f"/api/v1/topics/orders.order.placed/exports/{fmt}?download=1" in body
+
+
+def test_a_domain_filtered_topic_list_links_to_the_domain_exports(as_charlie, rich_topic):
+    body = as_charlie.get("/topics/", {"domain": "orders"}).content.decode()
+    assert "/api/v1/domains/orders/exports/odcs?download=1" in body
+    body = as_charlie.get("/topics/", {"domain": "no/such"}).content.decode()
+    assert "/exports/" not in body
