@@ -104,6 +104,23 @@ class ImportApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request: Request) -> Response:
+        # DRF streams a JSON body past Django's DATA_UPLOAD_MAX_MEMORY_SIZE and multipart files
+        # go to disk whatever their size: refuse an oversized body before reading it. (JSON
+        # escaping can double the contract's size.)
+        limit = 2 * settings.CONTRACT_IMPORT_MAX_BYTES + 65_536
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            return Response(
+                error_body(
+                    "too_large",
+                    f"The request is {length} bytes; the limit is {limit} "
+                    "(twice CONTRACT_IMPORT_MAX_BYTES, plus room for the JSON around it).",
+                ),
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         data = ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

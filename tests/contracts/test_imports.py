@@ -532,3 +532,10 @@ def test_team_slugs_not_names_identify_the_owner(alice_api, orders_domain):
     Team.objects.filter(slug="orders").update(name="Order Management")
     response = alice_api.post(URL, {"content": _contract()}, format="json")
     assert response.json()["owner"] == "orders"
+
+
+@override_settings(CONTRACT_IMPORT_MAX_BYTES=1000)
+def test_an_oversized_request_is_refused_before_it_is_read(alice_api, orders_domain):
+    response = alice_api.post(URL, {"content": "#" * 3000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
