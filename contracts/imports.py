@@ -676,15 +676,21 @@ def _apply(principal: ApiPrincipal, plan: ImportPlan) -> None:
     topic = plan.topic
     if topic is None:
         assert plan.owner is not None  # _plan requires one for a new topic
-        topic = services.topic_create(
-            actor=actor,
-            name=draft.topic_name,
-            owner=plan.owner,
-            description=draft.description,
-            partitions=draft.partitions or 6,
-            retention_hours=draft.retention_hours,
-            dlq_topic=draft.dlq_topic,
-        )
+        try:
+            topic = services.topic_create(
+                actor=actor,
+                name=draft.topic_name,
+                owner=plan.owner,
+                description=draft.description,
+                partitions=draft.partitions or 6,
+                retention_hours=draft.retention_hours,
+                dlq_topic=draft.dlq_topic,
+            )
+        except ApplicationError as exc:
+            # The topic's name is the import's "topic" input.
+            if exc.field == "name":
+                exc.field = "topic"
+            raise
     if plan.schema_action == "register" and draft.schema_text is not None:
         try:
             registry.register(

@@ -171,3 +171,9 @@ def test_an_edited_export_previews_its_semantics_and_sla_changes(as_alice, topic
     semantics = FieldSemantics.objects.get(topic=topic, path="customer_id")
     assert semantics.meaning == "The customer account that placed the order."
     assert topic.__class__.objects.get(pk=topic.pk).sla.max_latency_seconds == 30
+
+
+def test_a_bad_topic_name_is_shown_beside_the_topic_field(as_alice, orders_domain):
+    response = as_alice.post(URL, _avsc_post(topic="OrdersCreated"))
+    assert response.status_code == 422
+    assert 'id="id_topic-errors"' in response.content.decode()

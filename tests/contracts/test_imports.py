@@ -539,3 +539,16 @@ def test_an_oversized_request_is_refused_before_it_is_read(alice_api, orders_dom
     response = alice_api.post(URL, {"content": "#" * 3000}, format="json")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_topic_name_against_the_convention_is_refused_on_the_topic_field(
+    alice_api, orders_domain
+):
+    response = alice_api.post(
+        URL,
+        {"content": json.dumps(ORDER_SCHEMA), "topic": "OrdersCreated", "owner": "orders"},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_topic_name"
+    assert response.json()["error"]["field"] == "topic"
