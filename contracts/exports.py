@@ -540,7 +540,10 @@ def asyncapi_document(item: ExportTopic) -> dict[str, Any]:
         }
         if message_refs:
             receive["messages"] = message_refs
-        operations[_key(f"consume.{consumer.group_id}")] = receive
+        key = _key(f"consume.{consumer.group_id}")
+        while key in operations:  # group ids that differ only in characters a key cannot hold
+            key += "_"
+        operations[key] = receive
     doc["operations"] = operations
     if components:
         doc["components"] = components

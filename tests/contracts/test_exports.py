@@ -386,6 +386,15 @@ def test_the_asyncapi_message_carries_the_avro_schema_and_its_format(demo):
     }
 
 
+def test_every_consumer_group_gets_its_own_receive_operation(rich_topic, analytics):
+    ConsumerFactory(topic=rich_topic, team=analytics, group_id="reports a")
+    ConsumerFactory(topic=rich_topic, team=analytics, group_id="reports_a")
+    document = exports.asyncapi_document(exports.topic_for_export(rich_topic.name))
+    receives = [op for op in document["operations"].values() if op["action"] == "receive"]
+    groups = sorted(op["bindings"]["kafka"]["groupId"]["enum"][0] for op in receives)
+    assert groups == ["reports a", "reports_a"]
+
+
 # --- Backstage -----------------------------------------------------------------------------
 
 
