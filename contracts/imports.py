@@ -194,7 +194,9 @@ _PHYSICAL = re.compile(r"^(?P<kind>[a-z]+)(?: \((?P<logical>[a-z\-]+)\))?$")
 
 def _from_odcs(document: Any) -> ContractDraft:
     if not isinstance(document, dict) or document.get("kind") != "DataContract":
-        raise _error("Not an ODCS data contract: kind must be DataContract.", "not_a_contract")
+        raise _error(
+            "Not an ODCS data contract: kind must be DataContract.", "not_a_contract", "content"
+        )
     api_version = str(document.get("apiVersion", ""))
     if not api_version.startswith("v3."):
         raise _error(
@@ -347,7 +349,7 @@ def _avro_record(name: str, properties: list[Any], where: str) -> dict[str, Any]
         here = f"{where}.properties[{index}]"
         if not isinstance(prop, dict) or not prop.get("name"):
             raise _error(f"{here} needs a name.", "invalid_contract", here)
-        avro_type = _avro_type(prop, here)
+        avro_type = _avro_type(prop, here, name)
         entry: dict[str, Any] = {"name": str(prop["name"])}
         if prop.get("required") is True:
             entry["type"] = avro_type
@@ -358,7 +360,9 @@ def _avro_record(name: str, properties: list[Any], where: str) -> dict[str, Any]
     return {"type": "record", "name": _avro_name(name), "fields": fields}
 
 
-def _avro_type(prop: dict[str, Any], where: str) -> Any:
+def _avro_type(prop: dict[str, Any], where: str, parent: str) -> Any:
+    """The Avro type of a property; nested records are named after their path (from the
+    ``parent`` record's name), so two ``address`` objects at different depths stay apart."""
     physical = str(prop.get("physicalType") or "").strip().lower()
     match = _PHYSICAL.match(physical)
     if match and match["kind"] in _PRIMITIVES:
@@ -367,13 +371,13 @@ def _avro_type(prop: dict[str, Any], where: str) -> Any:
         return match["kind"]
     logical = prop.get("logicalType")
     if logical == "object":
-        return _avro_record(f"{prop['name']}_record", prop.get("properties") or [], where)
+        return _avro_record(f"{parent} {prop['name']}", prop.get("properties") or [], where)
     if logical == "array":
         items = prop.get("items")
         if not isinstance(items, dict):
             raise _error(f"{where}: an array needs items.", "invalid_contract", f"{where}.items")
-        items = {"name": f"{prop['name']}_item", **items}
-        return {"type": "array", "items": _avro_type(items, f"{where}.items")}
+        items = {**items, "name": f"{prop['name']} item"}
+        return {"type": "array", "items": _avro_type(items, f"{where}.items", parent)}
     if logical in _LOGICAL_TO_AVRO:
         return _LOGICAL_TO_AVRO[str(logical)]
     if logical is None:

@@ -552,3 +552,46 @@ def test_a_topic_name_against_the_convention_is_refused_on_the_topic_field(
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_topic_name"
     assert response.json()["error"]["field"] == "topic"
+
+
+def test_nested_objects_with_the_same_name_become_distinct_avro_records(alice_api, orders_domain):
+    contract = yaml.safe_load(_contract())
+    contract["schema"][0]["properties"] = [
+        {
+            "name": "address",
+            "logicalType": "object",
+            "required": True,
+            "properties": [
+                {"name": "city", "logicalType": "string", "required": True},
+                {
+                    "name": "address",
+                    "logicalType": "object",
+                    "properties": [{"name": "line", "logicalType": "string"}],
+                },
+            ],
+        },
+        {
+            "name": "lines",
+            "logicalType": "array",
+            "required": True,
+            "items": {
+                "logicalType": "object",
+                "properties": [{"name": "sku", "logicalType": "string", "required": True}],
+            },
+        },
+    ]
+    response = alice_api.post(
+        URL, {"content": yaml.safe_dump(contract), "commit": True}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    schema = json.loads(
+        SchemaVersion.objects.get(subject__name="orders.order.refunded-value").schema.text
+    )
+    address = schema["fields"][0]["type"]
+    inner = address["fields"][1]["type"][1]
+    assert (schema["name"], address["name"], inner["name"]) == (
+        "Refunds",
+        "RefundsAddress",
+        "RefundsAddressAddress",
+    )
+    assert schema["fields"][1]["type"]["items"]["name"] == "RefundsLinesItem"
