@@ -595,3 +595,14 @@ def test_nested_objects_with_the_same_name_become_distinct_avro_records(alice_ap
         "RefundsAddressAddress",
     )
     assert schema["fields"][1]["type"]["items"]["name"] == "RefundsLinesItem"
+
+
+def test_a_foreign_contract_once_imported_exports_and_reimports_without_changes(
+    alice_api, orders_domain
+):
+    response = alice_api.post(URL, {"content": _contract(), "commit": True}, format="json")
+    assert response.status_code == 201
+    text = exports.export_document(exports.topic_for_export("orders.order.refunded"), "odcs")
+    response = alice_api.post(URL, {"content": text}, format="json")
+    assert response.status_code == 200
+    assert response.json()["has_changes"] is False, response.json()
