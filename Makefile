@@ -44,6 +44,7 @@ bench: install-dev
 	$(BIN)/python tests/benchmarks/bench_proposals.py
 	$(BIN)/python tests/benchmarks/bench_migrations.py
 	$(BIN)/python tests/benchmarks/bench_signals.py
+	$(BIN)/python tests/benchmarks/bench_exports.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*

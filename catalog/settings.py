@@ -232,6 +232,8 @@ REGISTRY_MAX_SCHEMA_BYTES = envint("REGISTRY_MAX_SCHEMA_BYTES", 1_048_576)
 # A request body may carry the schema JSON-escaped inside another JSON document.
 REGISTRY_MAX_BODY_BYTES = envint("REGISTRY_MAX_BODY_BYTES", 2 * 1_048_576 + 65_536)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, REGISTRY_MAX_BODY_BYTES)
+# Contract imports (.avsc or ODCS YAML): the largest upload or pasted text accepted.
+CONTRACT_IMPORT_MAX_BYTES = envint("CONTRACT_IMPORT_MAX_BYTES", 1_048_576)
 
 LOGGING = {
     "version": 1,

@@ -59,6 +59,7 @@ urlpatterns = [
     path("api/v1/signals/", SignalIngestApi.as_view(), name="api-signals"),
     path("api/v1/alerts/", AlertListApi.as_view(), name="api-alerts"),
     path("api/v1/sprawl/", SprawlReportApi.as_view(), name="api-sprawl"),
+    path("", include("contracts.export_urls")),
     path(
         "api/v1/notifications/failed-count",
         FailedNotificationCountApi.as_view(),
