@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import views
+from catalog import token_views, views
 from catalog.notification_api import FailedNotificationCountApi
 from catalog.notification_views import notification_retry, team_notifications
 from catalog.sprawl_api import SprawlReportApi
@@ -23,6 +23,10 @@ catalog_patterns = (
         path("topics/<str:name>/activate/", views.topic_activate, name="topic-activate"),
         path("topics/<str:name>/deprecate/", views.topic_deprecate, name="topic-deprecate"),
         path("sprawl/", views.sprawl, name="sprawl"),
+        path("account/tokens/", token_views.api_tokens, name="api-tokens"),
+        path(
+            "account/tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api-token-revoke"
+        ),
         path("teams/", views.team_list, name="team-list"),
         path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
         path(
@@ -47,6 +51,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("registry/", include("contracts.urls")),
+    path("", include("catalog.api_urls")),
     path(
         "api/v1/topics/<str:name>/check",
         TopicSchemaCheckApi.as_view(),
@@ -59,3 +64,5 @@ urlpatterns = [
         name="api-notifications-failed-count",
     ),
 ]
+
+handler404 = "catalog.api.not_found"
