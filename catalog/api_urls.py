@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from catalog import inventory_api
+from catalog.ownership_api import OwnershipReportApi, OwnershipReportCsvApi
 from contracts import governance_api
 
 router = SimpleRouter()
@@ -23,6 +24,12 @@ router.register("notifications", inventory_api.NotificationViewSet, basename="ap
 router.register("audit-events", inventory_api.AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [
+    path("api/v1/reports/ownership/", OwnershipReportApi.as_view(), name="api-ownership-report"),
+    path(
+        "api/v1/reports/ownership.csv",
+        OwnershipReportCsvApi.as_view(),
+        name="api-ownership-report-csv",
+    ),
     path("api/v1/", include(router.urls)),
     # The schema describes endpoints, not data: readable without signing in, like the docs.
     path(

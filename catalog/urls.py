@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import token_views, views
+from catalog import report_views, token_views, views
 from catalog.notification_api import FailedNotificationCountApi
 from catalog.notification_views import notification_retry, team_notifications
 from catalog.sprawl_api import SprawlReportApi
@@ -23,6 +23,7 @@ catalog_patterns = (
         path("topics/<str:name>/activate/", views.topic_activate, name="topic-activate"),
         path("topics/<str:name>/deprecate/", views.topic_deprecate, name="topic-deprecate"),
         path("sprawl/", views.sprawl, name="sprawl"),
+        path("ownership/", report_views.ownership, name="ownership"),
         path("account/tokens/", token_views.api_tokens, name="api-tokens"),
         path(
             "account/tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api-token-revoke"

@@ -26,6 +26,8 @@ READS = [
     "/api/v1/migrations/",
     "/api/v1/notifications/",
     "/api/v1/audit-events/",
+    "/api/v1/reports/ownership/",
+    "/api/v1/reports/ownership.csv",
     "/api/v1/sprawl/",
     "/api/v1/notifications/failed-count",
 ]
