@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -131,3 +132,62 @@ class CatalogViewSet(viewsets.GenericViewSet[M]):
 
     def apply_filters(self, queryset: QuerySet[M], filters: Mapping[str, Any]) -> QuerySet[M]:
         return queryset
+
+
+# --- strict input fields ---------------------------------------------------------------------
+# DRF coerces (0 becomes "0", "5" becomes 5, "yes" becomes true). The API takes exactly the
+# JSON types its schema documents, so a client bug is a 400 rather than a silent guess.
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class NameField(serializers.SlugRelatedField[Any]):
+    """An object named by its slug or name: a string, without NUL (which PostgreSQL refuses)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str | bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A query-parameter flag: ``true`` or ``false``."""
+
+    TRUE_VALUES = {"true", True}
+    FALSE_VALUES = {"false", False}
+    NULL_VALUES: set[Any] = set()
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+        ]
+    }
+)
+class NumberOrStringDecimalField(serializers.DecimalField):
+    """A decimal sent as a JSON number (``99.9``) or as a string (``"99.9"``); null is null,
+    not the empty string."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

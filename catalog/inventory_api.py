@@ -11,14 +11,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api_base import CatalogViewSet, count_of, ordering_choices
+from catalog.api_base import (
+    CatalogViewSet,
+    NameField,
+    NumberOrStringDecimalField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    count_of,
+    ordering_choices,
+)
 from catalog.models import (
     AuditEvent,
     Consumer,
@@ -115,7 +129,19 @@ class TeamFilters(serializers.Serializer[Any]):
 
 @extend_schema_view(
     list=extend_schema(summary="Teams", tags=["teams"]),
-    retrieve=extend_schema(summary="A team: members, owned topics, consumers", tags=["teams"]),
+    retrieve=extend_schema(
+        summary="A team: members, owned topics, consumers",
+        tags=["teams"],
+        parameters=[
+            OpenApiParameter(
+                "slug",
+                str,
+                OpenApiParameter.PATH,
+                description="Team slug.",
+                examples=[OpenApiExample("orders", value="orders")],
+            )
+        ],
+    ),
 )
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[Team]):
     lookup_field = "slug"
@@ -278,7 +304,7 @@ class TopicFilters(serializers.Serializer[Any]):
     q = serializers.CharField(
         required=False, max_length=200, help_text="Part of the name or of the owner's slug/name."
     )
-    owner = serializers.SlugRelatedField(
+    owner = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
@@ -286,11 +312,11 @@ class TopicFilters(serializers.Serializer[Any]):
     )
     domain = serializers.CharField(required=False, max_length=249)
     status = serializers.ChoiceField(choices=Topic.Status.choices, required=False)
-    has_owner = serializers.BooleanField(required=False)
-    has_consumers = serializers.BooleanField(required=False, help_text="Active consumers.")
-    has_sla = serializers.BooleanField(required=False)
-    has_schema = serializers.BooleanField(required=False, help_text="A live value schema.")
-    has_field_semantics = serializers.BooleanField(required=False)
+    has_owner = StrictBooleanField(required=False)
+    has_consumers = StrictBooleanField(required=False, help_text="Active consumers.")
+    has_sla = StrictBooleanField(required=False)
+    has_schema = StrictBooleanField(required=False, help_text="A live value schema.")
+    has_field_semantics = StrictBooleanField(required=False)
     changed_since = serializers.DateTimeField(
         required=False,
         help_text="The topic, its SLA, semantics, consumers or proposals changed at or after "
@@ -300,15 +326,15 @@ class TopicFilters(serializers.Serializer[Any]):
 
 
 class TopicCreateInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=249)
-    owner = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    partitions = serializers.IntegerField(min_value=1, max_value=10_000, default=6)
-    retention_hours = serializers.IntegerField(
+    name = StrictCharField(max_length=249)
+    owner = NameField(slug_field="slug", queryset=Team.objects.all())
+    description = StrictCharField(required=False, allow_blank=True, default="")
+    partitions = StrictIntegerField(min_value=1, max_value=10_000, default=6)
+    retention_hours = StrictIntegerField(
         min_value=0, max_value=MAX_INT, required=False, allow_null=True, default=None
     )
-    dlq_topic = serializers.CharField(max_length=249, required=False, allow_blank=True, default="")
-    naming_exemption = serializers.CharField(
+    dlq_topic = StrictCharField(max_length=249, required=False, allow_blank=True, default="")
+    naming_exemption = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
@@ -317,37 +343,37 @@ class TopicCreateInput(serializers.Serializer[Any]):
 
 
 class SLAInput(serializers.Serializer[Any]):
-    max_latency_seconds = serializers.IntegerField(
+    max_latency_seconds = StrictIntegerField(
         min_value=0, max_value=MAX_INT, allow_null=True, default=None
     )
-    availability_percent = serializers.DecimalField(
+    availability_percent = NumberOrStringDecimalField(
         max_digits=6, decimal_places=3, min_value=0, max_value=100, allow_null=True, default=None
     )
-    retention_days = serializers.IntegerField(
+    retention_days = StrictIntegerField(
         min_value=0, max_value=MAX_INT, allow_null=True, default=None
     )
-    max_consumer_lag = serializers.IntegerField(
+    max_consumer_lag = StrictIntegerField(
         min_value=0, max_value=MAX_BIGINT, allow_null=True, default=None
     )
-    support_channel = serializers.CharField(max_length=200, allow_blank=True, default="")
-    support_hours = serializers.CharField(max_length=120, allow_blank=True, default="")
+    support_channel = StrictCharField(max_length=200, allow_blank=True, default="")
+    support_hours = StrictCharField(max_length=120, allow_blank=True, default="")
 
 
 class FieldSemanticsInput(serializers.Serializer[Any]):
-    meaning = serializers.CharField(allow_blank=True, default="")
-    null_meaning = serializers.CharField(
+    meaning = StrictCharField(allow_blank=True, default="")
+    null_meaning = StrictCharField(
         max_length=500, allow_blank=True, default="", help_text="What null means."
     )
-    unit = serializers.CharField(max_length=60, allow_blank=True, default="")
+    unit = StrictCharField(max_length=60, allow_blank=True, default="")
     pii = serializers.ChoiceField(choices=FieldSemantics.PII.choices, default="none")
-    example = serializers.CharField(max_length=500, allow_blank=True, default="")
-    allowed_values = serializers.CharField(max_length=1000, allow_blank=True, default="")
+    example = StrictCharField(max_length=500, allow_blank=True, default="")
+    allowed_values = StrictCharField(max_length=1000, allow_blank=True, default="")
 
 
 class DeprecateInput(serializers.Serializer[Any]):
     deprecation_date = serializers.DateField()
     retirement_date = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 def _active_consumers() -> QuerySet[Consumer]:
@@ -375,7 +401,14 @@ def _flag(queryset: QuerySet[Any], condition: Any, wanted: bool | None) -> Query
     return queryset.filter(condition if wanted else ~condition)
 
 
-TOPIC_PATH = OpenApiParameter("name", str, OpenApiParameter.PATH, description="Topic name.")
+# Examples from the demo catalog (`make demo`), so "Try it out" finds something.
+TOPIC_PATH = OpenApiParameter(
+    "name",
+    str,
+    OpenApiParameter.PATH,
+    description="Topic name.",
+    examples=[OpenApiExample("orders.created", value="orders.created")],
+)
 
 
 @extend_schema_view(
@@ -566,13 +599,9 @@ class ConsumerSerializer(serializers.ModelSerializer[Consumer]):
 
 
 class ConsumerFilters(serializers.Serializer[Any]):
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
-    )
-    topic = serializers.SlugRelatedField(
-        slug_field="name", queryset=Topic.objects.all(), required=False
-    )
-    owner = serializers.SlugRelatedField(
+    team = NameField(slug_field="slug", queryset=Team.objects.all(), required=False)
+    topic = NameField(slug_field="name", queryset=Topic.objects.all(), required=False)
+    owner = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
@@ -587,19 +616,19 @@ class ConsumerFilters(serializers.Serializer[Any]):
 
 
 class ConsumerSubscribeInput(serializers.Serializer[Any]):
-    topic = serializers.SlugRelatedField(slug_field="name", queryset=Topic.objects.all())
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
-    name = serializers.CharField(max_length=120)
-    group_id = serializers.CharField(max_length=255, help_text="Kafka consumer group id.")
-    purpose = serializers.CharField(required=False, allow_blank=True, default="")
+    topic = NameField(slug_field="name", queryset=Topic.objects.all())
+    team = NameField(slug_field="slug", queryset=Team.objects.all())
+    name = StrictCharField(max_length=120)
+    group_id = StrictCharField(max_length=255, help_text="Kafka consumer group id.")
+    purpose = StrictCharField(required=False, allow_blank=True, default="")
     read_fields = serializers.ListField(
-        child=serializers.CharField(max_length=500),
+        child=StrictCharField(max_length=500),
         required=False,
         default=list,
         max_length=2000,
         help_text="Dotted field paths it reads; empty means every field.",
     )
-    lag_threshold = serializers.IntegerField(
+    lag_threshold = StrictIntegerField(
         min_value=0, max_value=MAX_BIGINT, required=False, allow_null=True, default=None
     )
 
@@ -692,9 +721,7 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
 
 class NotificationFilters(serializers.Serializer[Any]):
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
-    )
+    team = NameField(slug_field="slug", queryset=Team.objects.all(), required=False)
     status = serializers.ChoiceField(choices=Notification.Status.choices, required=False)
     channel = serializers.ChoiceField(choices=Notification.Channel.choices, required=False)
     event = serializers.CharField(required=False, max_length=64)
@@ -784,13 +811,9 @@ class AuditEventFilters(serializers.Serializer[Any]):
     )
     object_type = serializers.CharField(required=False, max_length=64)
     object_id = serializers.CharField(required=False, max_length=64)
-    topic = serializers.SlugRelatedField(
-        slug_field="name", queryset=Topic.objects.all(), required=False
-    )
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
-    )
-    owner = serializers.SlugRelatedField(
+    topic = NameField(slug_field="name", queryset=Topic.objects.all(), required=False)
+    team = NameField(slug_field="slug", queryset=Team.objects.all(), required=False)
+    owner = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,

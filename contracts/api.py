@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import error_body
+from catalog.inventory_api import TOPIC_PATH
 from catalog.models import Topic
 from contracts import proposals, registry
 from contracts.registry import RegistryError
@@ -52,7 +53,7 @@ class TopicSchemaCheckApi(APIView):
         summary="Dry-run a schema against a topic (CI check); writes nothing",
         tags=["topics"],
         parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, description="Topic name."),
+            TOPIC_PATH,
             OpenApiParameter(
                 "strict", bool, description="Answer 409 when the topic's level refuses it."
             ),

@@ -19,7 +19,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api_base import CatalogViewSet, ordering_choices
+from catalog.api_base import (
+    CatalogViewSet,
+    NameField,
+    StrictBooleanField,
+    StrictCharField,
+    ordering_choices,
+)
 from catalog.errors import ApplicationError
 from catalog.inventory_api import ID_REGEX
 from catalog.models import Team, Topic
@@ -95,22 +101,20 @@ class ProposalDetailSerializer(ProposalSerializer):
 
 
 class ProposalFilters(serializers.Serializer[Any]):
-    topic = serializers.SlugRelatedField(
-        slug_field="name", queryset=Topic.objects.all(), required=False
-    )
-    owner = serializers.SlugRelatedField(
+    topic = NameField(slug_field="name", queryset=Topic.objects.all(), required=False)
+    owner = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
         help_text="Slug of the team owning the topic.",
     )
-    team = serializers.SlugRelatedField(
+    team = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
         help_text="Proposals this team is asked to approve.",
     )
-    waiting_for = serializers.SlugRelatedField(
+    waiting_for = NameField(
         slug_field="slug",
         queryset=Team.objects.all(),
         required=False,
@@ -118,9 +122,7 @@ class ProposalFilters(serializers.Serializer[Any]):
     )
     status = serializers.ChoiceField(choices=ChangeProposal.Status.choices, required=False)
     kind = serializers.ChoiceField(choices=ChangeProposal.Kind.choices, required=False)
-    overdue = serializers.BooleanField(
-        required=False, help_text="In review past the deadline (or not)."
-    )
+    overdue = StrictBooleanField(required=False, help_text="In review past the deadline (or not).")
     actor = serializers.CharField(required=False, max_length=150, help_text="Author username.")
     changed_since = serializers.DateTimeField(
         required=False, help_text="Filed or decided at or after this time."
@@ -129,24 +131,22 @@ class ProposalFilters(serializers.Serializer[Any]):
 
 
 class ProposalSubmitInput(serializers.Serializer[Any]):
-    topic = serializers.SlugRelatedField(slug_field="name", queryset=Topic.objects.all())
+    topic = NameField(slug_field="name", queryset=Topic.objects.all())
     schema = serializers.JSONField(help_text="The schema: JSON text, or the schema itself.")
-    rationale = serializers.CharField(help_text="Why: the consumers decide on it.")
+    rationale = StrictCharField(help_text="Why: the consumers decide on it.")
     deadline = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Default: in 7 days."
     )
-    submit_token = serializers.CharField(
+    submit_token = StrictCharField(
         max_length=40,
         help_text="Idempotency key: sending the same key again returns the first proposal.",
     )
 
 
 class DecisionInput(serializers.Serializer[Any]):
-    team = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), help_text="The team deciding."
-    )
+    team = NameField(slug_field="slug", queryset=Team.objects.all(), help_text="The team deciding.")
     decision = serializers.ChoiceField(choices=[Approval.State.APPROVED, Approval.State.OBJECTED])
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False, allow_blank=True, default="", help_text="Required to object."
     )
 
@@ -356,17 +356,15 @@ class MigrationSerializer(serializers.ModelSerializer[Migration]):
 
 
 class MigrationFilters(serializers.Serializer[Any]):
-    topic = serializers.SlugRelatedField(
+    topic = NameField(
         slug_field="name",
         queryset=Topic.objects.all(),
         required=False,
         help_text="From or to this topic.",
     )
-    owner = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Team.objects.all(), required=False
-    )
+    owner = NameField(slug_field="slug", queryset=Team.objects.all(), required=False)
     status = serializers.ChoiceField(choices=Migration.Status.choices, required=False)
-    overdue = serializers.BooleanField(
+    overdue = StrictBooleanField(
         required=False, help_text="Open past its window with consumers still on v1."
     )
     changed_since = serializers.DateTimeField(

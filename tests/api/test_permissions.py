@@ -232,3 +232,31 @@ class TestBrowserSession:
             url, {"retention_days": 7}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
         )
         assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/topics/%00/",
+        "/api/v1/topics/?owner=%00",
+        "/api/v1/notifications/?team=a%00b",
+        "/api/v1/topics/x%00/check",
+    ],
+)
+def test_nul_characters_in_the_url_are_a_400(catalog, api_alice, url):
+    # PostgreSQL refuses NUL in text: it must never reach a query.
+    response = api_alice.client.get(url, **api_alice.headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_character"
+
+
+def test_nul_characters_in_browser_urls_are_a_400(catalog, as_alice):
+    assert as_alice.get("/topics/%00/").status_code == 400
+
+
+def test_a_nul_character_naming_an_object_in_a_body_is_a_400(catalog, api_alice):
+    response = api_alice.post(
+        "/api/v1/consumers/",
+        {"topic": "orders\u0000", "team": "orders", "name": "x", "group_id": "x"},
+    )
+    assert (response.status_code, response.json()["error"]["field"]) == (400, "topic")
