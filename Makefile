@@ -43,6 +43,7 @@ bench: install-dev
 	$(BIN)/python tests/benchmarks/bench_registry.py
 	$(BIN)/python tests/benchmarks/bench_proposals.py
 	$(BIN)/python tests/benchmarks/bench_migrations.py
+	$(BIN)/python tests/benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*

@@ -2,13 +2,12 @@
 a schema (overall, per domain, per team), which topics are orphaned, how consumers spread over
 topics, and which proposals wait past their deadline.
 
-Aggregate queries only (no per-topic loop): about ten queries whatever the catalog size.
+Aggregate queries only (no per-topic loop): at most 19 queries whatever the catalog size.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ CONSUMER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("6-20", 6, 20),
     ("21+", 21, None),
 )
+LIVE_STATUSES = (Topic.Status.PROPOSED, Topic.Status.ACTIVE, Topic.Status.DEPRECATED)
 COVERAGE_MEASURES = ("with_owner", "with_sla", "with_field_semantics", "with_schema")
 
 
@@ -114,56 +114,67 @@ def ownership_coverage() -> tuple[Coverage, list[Coverage], list[Coverage]]:
 
 
 def _live_topics() -> QuerySet[Topic]:
-    return Topic.objects.exclude(status=Topic.Status.RETIRED)
+    return Topic.objects.filter(status__in=LIVE_STATUSES)
 
 
 def _active_consumers() -> QuerySet[Consumer]:
     return Consumer.objects.exclude(status=Consumer.Status.RETIRED)
 
 
-def _coverage(live: QuerySet[Topic]) -> tuple[Coverage, list[Coverage], list[Coverage]]:
+def _grouped_coverage(live: QuerySet[Topic], key: str) -> dict[Any, Coverage]:
+    """Coverage of the live topics grouped by ``key`` (``domain`` or ``owner_id``): the topics,
+    then each property counted from its own (smaller) table joined to its topic, grouped in the
+    database. Four grouped scans, cheaper than a semi-join per topic per property."""
     from contracts.models import SchemaVersion, Subject
 
-    has_sla = Exists(DeliverySLA.objects.filter(topic=OuterRef("pk")))
-    has_semantics = Exists(FieldSemantics.objects.filter(topic=OuterRef("pk")))
-    has_schema = Exists(
-        SchemaVersion.objects.filter(
-            subject__topic=OuterRef("pk"), subject__role=Subject.Role.VALUE, deleted=False
+    groups: dict[Any, Coverage] = {}
+    # Count("owner") counts the rows whose owner is set.
+    for row in live.order_by().values(key).annotate(n=Count("pk"), owned=Count("owner")):
+        groups[row[key]] = Coverage(name="", topics=row["n"], with_owner=row["owned"])
+    live_topic = Q(topic__status__in=LIVE_STATUSES)
+    # (rows, whether a topic can have several): one SLA and one value subject per topic.
+    per_property: dict[str, tuple[QuerySet[Any], bool]] = {
+        "with_sla": (DeliverySLA.objects.filter(live_topic), False),
+        "with_field_semantics": (FieldSemantics.objects.filter(live_topic), True),
+        "with_schema": (
+            Subject.objects.filter(
+                live_topic,
+                Exists(SchemaVersion.objects.filter(subject=OuterRef("pk"), deleted=False)),
+                role=Subject.Role.VALUE,
+            ),
+            False,
+        ),
+    }
+    for measure, (queryset, several) in per_property.items():
+        counted = (
+            queryset.order_by()
+            .values(f"topic__{key}")
+            .annotate(n=Count("topic", distinct=True) if several else Count("pk"))
         )
-    )
-    # One pass over the topics, grouped by (domain, owner); domains and teams are summed here.
-    rows = list(
-        live.order_by()
-        .values("domain", "owner_id")
-        .annotate(
-            topics=Count("pk"),
-            with_owner=Count("pk", filter=Q(owner__isnull=False)),
-            with_sla=Count("pk", filter=Q(has_sla)),
-            with_field_semantics=Count("pk", filter=Q(has_semantics)),
-            with_schema=Count("pk", filter=Q(has_schema)),
-        )
-    )
-    slugs = dict(
-        Team.objects.filter(pk__in={r["owner_id"] for r in rows if r["owner_id"]}).values_list(
-            "pk", "slug"
-        )
-    )
+        for row in counted:
+            group = groups.get(row[f"topic__{key}"])
+            if group is not None:
+                setattr(group, measure, row["n"])
+    return groups
+
+
+def _coverage(live: QuerySet[Topic]) -> tuple[Coverage, list[Coverage], list[Coverage]]:
+    by_domain = _grouped_coverage(live, "domain")
+    by_owner = _grouped_coverage(live, "owner_id")
     total = Coverage(name="all")
-    domains: dict[str, Coverage] = defaultdict(lambda: Coverage(name=""))
-    teams: dict[str, Coverage] = defaultdict(lambda: Coverage(name=""))
-    for row in rows:
-        total.add(row)
-        domain = domains[row["domain"]]
-        domain.name = row["domain"]
-        domain.add(row)
-        if row["owner_id"] is not None:
-            team = teams[slugs[row["owner_id"]]]
-            team.name = slugs[row["owner_id"]]
-            team.add(row)
+    for domain, coverage in by_domain.items():
+        coverage.name = domain
+        total.add(coverage.as_dict())
+    slugs = dict(Team.objects.filter(pk__in=by_owner.keys()).values_list("pk", "slug"))
+    teams = []
+    for owner_id, coverage in by_owner.items():
+        if owner_id is not None:
+            coverage.name = slugs[owner_id]
+            teams.append(coverage)
     return (
         total,
-        [domains[name] for name in sorted(domains)],
-        [teams[name] for name in sorted(teams)],
+        sorted(by_domain.values(), key=lambda c: c.name),
+        sorted(teams, key=lambda c: c.name),
     )
 
 
@@ -183,31 +194,52 @@ def _listed(queryset: QuerySet[Topic], limit: int) -> dict[str, Any]:
     return {"count": count, "items": [_topic_item(t) for t in items]}
 
 
-def _consumers_per_topic(live: QuerySet[Topic], top: int) -> dict[str, Any]:
-    counted = live.annotate(
-        n=Count("consumers", filter=~Q(consumers__status=Consumer.Status.RETIRED))
+def _consumers_per_topic(live_topics: int, top: int) -> dict[str, Any]:
+    """Active consumers per live topic, grouped in the database: a histogram, the average, the
+    maximum and the most consumed topics."""
+    per_topic = (
+        Consumer.objects.exclude(status=Consumer.Status.RETIRED)
+        .filter(topic__status__in=LIVE_STATUSES)
+        .order_by()
+        .values("topic")
+        .annotate(n=Count("pk"))
     )
     buckets: dict[str, Any] = {}
     for label, low, high in CONSUMER_BUCKETS:
+        if low == 0:
+            continue
         condition = Q(n__gte=low) if high is None else Q(n__gte=low, n__lte=high)
-        buckets[label] = Count("pk", filter=condition)
-    figures = counted.aggregate(topics=Count("pk"), consumers=Sum("n"), most=Max("n"), **buckets)
-    topics = figures["topics"] or 0
+        # Count the grouped column: counting "pk" would add it to the inner GROUP BY.
+        buckets[label] = Count("topic", filter=condition)
+    figures = per_topic.aggregate(
+        consumed=Count("topic"), consumers=Sum("n"), most=Max("n"), **buckets
+    )
+    figures["0"] = live_topics - (figures["consumed"] or 0)
     consumers = figures["consumers"] or 0
+    leaders = list(per_topic.order_by("-n", "topic")[:top])
+    topics = Topic.objects.select_related("owner").in_bulk([row["topic"] for row in leaders])
     most_consumed = [
-        {"topic": t.name, "owner": t.owner.slug if t.owner else None, "consumers": t.n}
-        for t in counted.filter(n__gt=0).select_related("owner").order_by("-n", "name")[:top]
+        {
+            "topic": topics[row["topic"]].name,
+            "owner": _slug(topics[row["topic"]].owner),
+            "consumers": row["n"],
+        }
+        for row in leaders
     ]
     return {
-        "topics": topics,
+        "topics": live_topics,
         "consumers": consumers,
-        "average": round(consumers / topics, 2) if topics else 0.0,
+        "average": round(consumers / live_topics, 2) if live_topics else 0.0,
         "max": figures["most"] or 0,
         "histogram": [
             {"consumers": label, "topics": figures[label]} for label, _, _ in CONSUMER_BUCKETS
         ],
         "most_consumed": most_consumed,
     }
+
+
+def _slug(team: Team | None) -> str | None:
+    return team.slug if team is not None else None
 
 
 def _overdue_proposals(now: datetime.datetime, limit: int) -> dict[str, Any]:
@@ -262,7 +294,7 @@ def ownership_report(*, limit: int = 100, now: datetime.datetime | None = None) 
         by_team=by_team,
         orphans=_listed(live.filter(owner__isnull=True), limit),
         owners_without_members=_listed(live.filter(~owner_has_members, owner__isnull=False), limit),
-        consumers_per_topic=_consumers_per_topic(live, top=min(limit, 10)),
+        consumers_per_topic=_consumers_per_topic(total.topics, top=min(limit, 10)),
         overdue_proposals=_overdue_proposals(now, limit),
         limit=limit,
     )
