@@ -319,3 +319,13 @@ def test_lists_run_a_bounded_number_of_queries_whatever_the_page_size(
     assert counts[0] == counts[1], f"{url}: {counts}"
     with django_assert_max_num_queries(6):
         client.get(url, {"page_size": 40})
+
+
+def test_an_unknown_api_path_answers_in_the_error_shape(db, api_alice, client):
+    response = api_alice.get("/api/v1/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    # Outside /api/ the HTML page stays.
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
