@@ -45,6 +45,7 @@ bench: install-dev
 	$(BIN)/python tests/benchmarks/bench_migrations.py
 	$(BIN)/python tests/benchmarks/bench_signals.py
 	$(BIN)/python tests/benchmarks/bench_exports.py
+	$(BIN)/python tests/benchmarks/bench_api.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache db.sqlite3*

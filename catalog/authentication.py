@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -97,8 +99,13 @@ def _token_principal(plaintext: str) -> ApiPrincipal:
         or not token.user.is_active
     ):
         raise AuthenticationFailed("Invalid, expired or revoked token.")
-    # Record use at most once per cache window, not on every request.
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Record use at most once per cache window per process, and only when the stored time is
+    # older than that window: several processes do not rewrite the row on every miss.
+    window = datetime.timedelta(seconds=settings.API_AUTH_CACHE_SECONDS)
+    if token.last_used_at is None or token.last_used_at <= now - window:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - window)
+        ).update(last_used_at=now)
     principal = ApiPrincipal(
         user=token.user, can_write=token.scope == ApiToken.Scope.WRITE, token_id=token.pk
     )

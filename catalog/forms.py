@@ -132,3 +132,25 @@ class DeprecateForm(forms.Form):
         help_text="When it will be retired; consumers plan by it.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="Where it is used, e.g. “CI pipeline” or “platform audit script”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scope = forms.ChoiceField(
+        choices=[
+            ("read", "Read only"),
+            ("write", "Read and write"),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires on",
+        help_text="Optional: the token stops working at the end of this day (UTC).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from catalog import views
+from catalog import report_views, token_views, views
 from catalog.monitoring.api import AlertListApi, SignalIngestApi
 from catalog.monitoring.metrics import metrics
 from catalog.notification_api import FailedNotificationCountApi
@@ -25,6 +25,11 @@ catalog_patterns = (
         path("topics/<str:name>/activate/", views.topic_activate, name="topic-activate"),
         path("topics/<str:name>/deprecate/", views.topic_deprecate, name="topic-deprecate"),
         path("sprawl/", views.sprawl, name="sprawl"),
+        path("ownership/", report_views.ownership, name="ownership"),
+        path("account/tokens/", token_views.api_tokens, name="api-tokens"),
+        path(
+            "account/tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api-token-revoke"
+        ),
         path("teams/", views.team_list, name="team-list"),
         path("teams/<slug:slug>/", views.team_detail, name="team-detail"),
         path(
@@ -51,6 +56,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("registry/", include("contracts.urls")),
+    path("", include("catalog.api_urls")),
     path(
         "api/v1/topics/<str:name>/check",
         TopicSchemaCheckApi.as_view(),
@@ -66,3 +72,5 @@ urlpatterns = [
         name="api-notifications-failed-count",
     ),
 ]
+
+handler404 = "catalog.api.not_found"

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import error_body
+from catalog.inventory_api import TOPIC_PATH
 from catalog.models import Topic
 from contracts import proposals, registry
 from contracts.registry import RegistryError
@@ -21,6 +23,22 @@ class SchemaCheckInput(serializers.Serializer[Any]):
     subject = serializers.ChoiceField(choices=["value", "key"], default="value")
 
 
+class SchemaCheckResultSerializer(serializers.Serializer[Any]):
+    topic = serializers.CharField()
+    subject = serializers.CharField()
+    level = serializers.CharField(help_text="The topic's compatibility level.")
+    is_compatible = serializers.BooleanField(help_text="Under the topic's level.")
+    latest_version = serializers.IntegerField(allow_null=True)
+    verdicts = serializers.DictField(
+        child=serializers.JSONField(), help_text="Level → verdict and incompatibilities."
+    )
+    incompatibilities = serializers.ListField(child=serializers.DictField())
+    diff = serializers.ListField(child=serializers.DictField())
+    rename_suggestions = serializers.ListField(child=serializers.DictField())
+    affected_consumers = serializers.ListField(child=serializers.DictField())
+    topic_url = serializers.CharField()
+
+
 class TopicSchemaCheckApi(APIView):
     """Dry-run a schema against a topic: verdict per level, why, the field-level diff with
     rename suggestions, and the consumers it would affect. Writes nothing.
@@ -28,6 +46,21 @@ class TopicSchemaCheckApi(APIView):
     ``?strict=true`` answers 409 instead of 200 when the topic's level refuses the schema, so
     ``curl --fail`` can gate a CI pipeline."""
 
+    # A dry run: read-only tokens may call it.
+    writes_nothing = True
+
+    @extend_schema(
+        summary="Dry-run a schema against a topic (CI check); writes nothing",
+        tags=["topics"],
+        parameters=[
+            TOPIC_PATH,
+            OpenApiParameter(
+                "strict", bool, description="Answer 409 when the topic's level refuses it."
+            ),
+        ],
+        request=SchemaCheckInput,
+        responses={200: SchemaCheckResultSerializer, 409: SchemaCheckResultSerializer},
+    )
     def post(self, request: Request, name: str) -> Response:
         topic = Topic.objects.filter(name=name).select_related("owner").first()
         if topic is None:

@@ -102,6 +102,8 @@ class ImportApi(APIView):
     saves (201 when it created the topic, 200 when it updated one)."""
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # A preview writes nothing; saving checks the token's scope itself (import_commit).
+    writes_nothing = True
 
     def post(self, request: Request) -> Response:
         # DRF streams a JSON body past Django's DATA_UPLOAD_MAX_MEMORY_SIZE and multipart files
