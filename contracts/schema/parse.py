@@ -131,22 +131,14 @@ def parse_schema(
     """
     if isinstance(schema, ParsedSchema):
         return schema
-    raw, guarded = _load(schema, max_bytes, max_depth)
-    builder = _Builder(max_depth if guarded else sys.maxsize)
+    raw = _load(schema, max_bytes, max_depth)
+    builder = _Builder()
+    root = builder.build(raw, "", "")[0]
+    builder.check_defaults()
     try:
-        root = builder.build(raw, "", "", 1)[0]
-        builder.check_defaults()
-        try:
-            fastavro.parse_schema(raw, _write_hint=False)
-        except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
-            raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    except SchemaError:
-        if guarded:
-            # The walk checks nesting as it goes, so it may have stopped at
-            # another problem before reaching a too-deep part: excessive
-            # nesting is reported first, whatever else is wrong.
-            _check_depth(raw, max_depth)
-        raise
+        fastavro.parse_schema(raw, _write_hint=False)
+    except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
+        raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
     return ParsedSchema(raw=raw, root=root, names=builder.names)
 
 
@@ -155,13 +147,13 @@ def _unpickle(raw: Any) -> ParsedSchema:
     return parse_schema(raw, max_bytes=sys.maxsize)
 
 
-def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
-    """Return the JSON value and whether its nesting still needs checking.
+def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
+    """Return the JSON value, its size and nesting checked against the limits.
 
-    Nesting is checked here for a value given as such (before ``json.dumps``
-    recurses into it) and for text with more brackets than ``max_depth``
-    (nesting can never exceed the number of opening brackets); text with more
-    brackets is checked during the validating walk instead of by a separate one.
+    Nesting is checked before anything recursive of ours sees the value (and,
+    for a value given as such, before ``json.dumps`` recurses into it), so the
+    validating walk needs no depth bookkeeping and "too deep" is reported
+    whatever else is wrong.
     """
     if isinstance(schema, bytes | bytearray):
         try:
@@ -178,7 +170,9 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
             raise _too_deep(max_depth) from exc
         except ValueError as exc:
             raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
-        return raw, schema.count("{") + schema.count("[") > max_depth
+        if _text_too_deep(schema, max_depth):
+            raise _too_deep(max_depth)
+        return raw
     if not isinstance(schema, dict | list):
         raise SchemaError(
             f"a schema must be JSON text, an object or an array, not {type(schema).__name__}", ""
@@ -190,7 +184,49 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
         raise SchemaError(f"schema is not a JSON value: {exc}", "") from exc
     if size > max_bytes:
         raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
-    return schema, False
+    return schema
+
+
+# For _text_too_deep: "{" and "}" become "[" and "]" (only the nesting matters, and
+# in valid JSON the brackets pair up properly whatever their kind); every byte
+# but brackets and quotes is dropped.
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKET_OR_QUOTE = bytes(set(range(256)) - set(b'[]{}"'))
+
+
+def _text_too_deep(text: str, max_depth: int) -> bool:
+    """Whether valid JSON ``text`` nests deeper than ``max_depth`` levels.
+
+    A walk over the decoded value costs a Python step per container; this
+    works on the text with a few bytes methods instead. Strings are removed
+    first (a bracket inside a string does not nest). Then every pass of
+    ``replace(b"[]", b"")`` removes exactly the innermost level: innermost
+    pairs are exactly the adjacent ones, they never overlap, and the pairs
+    that become adjacent only by a removal are not rescanned in that pass.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    if b"\\" in data:
+        # Left to right, every backslash starts a two-character escape, so
+        # dropping the escaped backslashes and then the escaped quotes leaves
+        # quotes that only delimit strings.
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    reduced = data.translate(_AS_SQUARE, _NOT_BRACKET_OR_QUOTE)
+    if reduced.count(b"[") <= max_depth:
+        # Nesting never exceeds the number of opening brackets (the common case).
+        return False
+    # Strings without brackets are now adjacent quote pairs; dropping them left
+    # to right pairs every quote with its own string's closing quote.
+    brackets = reduced.replace(b'""', b"")
+    if b'"' in brackets:
+        # Some string holds a bracket: drop the strings themselves (slower).
+        brackets = b"".join(data.split(b'"')[::2]).translate(_AS_SQUARE, _NOT_BRACKET_OR_QUOTE)
+    depth = 0
+    while brackets:
+        depth += 1
+        if depth > max_depth:
+            return True
+        brackets = brackets.replace(b"[]", b"")
+    return False
 
 
 def _too_deep(max_depth: int) -> SchemaError:
@@ -282,75 +318,49 @@ _EMPTY: frozenset[str] = frozenset()
 _PRIMITIVE_UNIONS: dict[tuple[str, ...], tuple[tuple[Node, ...], int]] = {}
 # Field pointers end in an index; these spare most records the int formatting.
 _INDEXES = tuple(str(i) for i in range(1024))
-_CONTAINERS = (dict, list)
 _NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
 
 class _Builder:
     """One validating pass over the JSON that builds the node graph.
 
-    ``limit`` is the deepest JSON level a container may sit at (the root is
-    level 1). When the input's nesting was not checked beforehand the walk
-    checks it: the containers it descends into as it reaches them, and every
-    other container value of an object it visits (docs, defaults, custom
-    properties...) with :func:`_check_depth` before looking at any of them.
+    The JSON's nesting was checked before (see :func:`_load`), so the walk
+    recurses freely.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self) -> None:
         self.names: dict[str, NamedNode] = {}
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
-        self.limit = limit
-        self.guarded = limit != sys.maxsize
 
-    def _check_nested(self, value: dict[str, Any], depth: int, walked: str) -> None:
-        """Check the nesting of the values of the object ``value`` at level ``depth``,
-        except ``walked``, which the walk itself descends into."""
-        for key, item in value.items():
-            if isinstance(item, _CONTAINERS) and key != walked:
-                _check_depth(item, self.limit - depth)
-
-    def build(
-        self, value: Any, namespace: str, pointer: str, depth: int
-    ) -> tuple[Node, frozenset[str], int]:
-        """Return the node, the in-progress names it refers to, and its digest.
-
-        ``depth`` is the JSON level of ``value``.
-        """
+    def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
+        """Return the node, the in-progress names it refers to, and its digest."""
         if isinstance(value, str):
             return self._reference(value, namespace, pointer)
         if isinstance(value, list):
-            if depth > self.limit:
-                raise _too_deep(self.limit)
-            return self._union(value, namespace, pointer, depth)
+            return self._union(value, namespace, pointer)
         if not isinstance(value, dict):
             raise SchemaError(
                 f"expected a type name, an object or a union array, got {_json_text(value)}",
                 pointer,
             )
-        if depth > self.limit:
-            raise _too_deep(self.limit)
         kind: Any = value.get("type")
         if kind.__class__ is not str and not isinstance(kind, str):
             if kind is None:
                 raise SchemaError("a schema object needs a 'type'", pointer)
             raise SchemaError("'type' must be a string naming a type", f"{pointer}/type")
         if kind in _PRIMITIVE_NODES:
-            if self.guarded:
-                self._check_nested(value, depth, "")
             logical = value.get("logicalType")
             if not isinstance(logical, str):
                 return _PRIMITIVE_NODES[kind], _EMPTY, _PRIMITIVE_DIGESTS[kind]
             digest = _PRIMITIVE_DIGESTS[kind]
             return PrimitiveNode(kind, pointer, logical, digest), _EMPTY, digest
         if kind in _NAMED_KINDS:
-            return self._named(value, kind, namespace, pointer, depth)
+            return self._named(value, kind, namespace, pointer)
         if kind == "array":
-            return self._container(value, "items", namespace, pointer, depth)
+            return self._container(value, "items", namespace, pointer)
         if kind == "map":
-            return self._container(value, "values", namespace, pointer, depth)
-        if self.guarded:
-            self._check_nested(value, depth, "")
+            return self._container(value, "values", namespace, pointer)
         # {"type": "com.example.Address"} is a reference written as an object.
         return self._reference(kind, namespace, f"{pointer}/type")
 
@@ -371,7 +381,7 @@ class _Builder:
         return named, named.open_refs, named.digest
 
     def _union(
-        self, value: list[Any], namespace: str, pointer: str, depth: int
+        self, value: list[Any], namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
         names_only = True
         for item in value:
@@ -397,7 +407,7 @@ class _Builder:
                 digest = _PRIMITIVE_DIGESTS[item]
                 key = item
             else:
-                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}", depth + 1)
+                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}")
                 if isinstance(node, UnionNode):
                     raise SchemaError(
                         "a union may not directly contain another union", f"{pointer}/{i}"
@@ -417,10 +427,8 @@ class _Builder:
         return union, open_refs, digest
 
     def _container(
-        self, value: dict[str, Any], key: str, namespace: str, pointer: str, depth: int
+        self, value: dict[str, Any], key: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
-        if self.guarded:
-            self._check_nested(value, depth, key)
         if key not in value:
             raise SchemaError(f"an {value['type']} needs '{key}'", pointer)
         child_value = value[key]
@@ -430,9 +438,7 @@ class _Builder:
             open_refs = _EMPTY
             child_digest = _PRIMITIVE_DIGESTS[child_value]
         else:
-            child, open_refs, child_digest = self.build(
-                child_value, namespace, f"{pointer}/{key}", depth + 1
-            )
+            child, open_refs, child_digest = self.build(child_value, namespace, f"{pointer}/{key}")
         logical = value.get("logicalType")
         logical_type = logical if isinstance(logical, str) else None
         digest = _intern((key, child_digest))
@@ -444,11 +450,9 @@ class _Builder:
         return node, open_refs, digest
 
     def _named(
-        self, value: dict[str, Any], kind: str, namespace: str, pointer: str, depth: int
+        self, value: dict[str, Any], kind: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
         is_record = kind == "record" or kind == "error"
-        if self.guarded:
-            self._check_nested(value, depth, "fields" if is_record else "")
         if "name" not in value:
             raise SchemaError(f"a {kind} needs a 'name'", pointer)
         name = value["name"]
@@ -508,7 +512,7 @@ class _Builder:
             # Registered before its fields so that fields can refer to it recursively.
             self.names[fullname] = record
             self.in_progress.add(fullname)
-            open_refs = self._fields(value, own_namespace, record, head, depth)
+            open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
             node = record
         elif kind == "enum":
@@ -563,18 +567,12 @@ class _Builder:
         namespace: str,
         record: RecordNode,
         head: list[Any],
-        depth: int,
     ) -> frozenset[str]:
         """Build the fields into ``record``, append their digests to ``head``."""
         pointer = record.pointer
         fields = value.get("fields")
         if not isinstance(fields, list):
             raise SchemaError("a record needs a 'fields' array", f"{pointer}/fields")
-        limit = self.limit
-        field_depth = depth + 2
-        if depth >= limit:
-            raise _too_deep(limit)
-        guarded = self.guarded
         build = self.build
         primitive_nodes = _PRIMITIVE_NODES
         primitive_digests = _PRIMITIVE_DIGESTS
@@ -589,11 +587,6 @@ class _Builder:
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
-            if field_depth > limit:
-                raise _too_deep(limit)
-            if guarded and len(raw_field) > 2:
-                # A field's name and type are checked below; anything else may nest.
-                self._check_nested(raw_field, field_depth, "type")
             name = raw_field.get("name")
             if name.__class__ is not str or not (name.isascii() and name.isidentifier()):
                 _check_field_name(name, field_pointer)
@@ -632,17 +625,13 @@ class _Builder:
                 refs = _EMPTY
                 digest = primitive_digests[field_type]
             elif field_type.__class__ is list:
-                if field_depth >= limit:
-                    raise _too_deep(limit)
-                node, refs, digest = self._union(
-                    field_type, namespace, field_pointer + "/type", field_depth + 1
-                )
-            elif field_type.__class__ is dict and field_depth < limit:
+                node, refs, digest = self._union(field_type, namespace, field_pointer + "/type")
+            elif field_type.__class__ is dict:
                 # An inline definition: dispatched here rather than through build().
                 kind = field_type.get("type")
                 if kind.__class__ is str and kind in _NAMED_KINDS:
                     node, refs, digest = self._named(
-                        field_type, kind, namespace, field_pointer + "/type", field_depth + 1
+                        field_type, kind, namespace, field_pointer + "/type"
                     )
                 elif kind == "array" or kind == "map":
                     node, refs, digest = self._container(
@@ -650,16 +639,11 @@ class _Builder:
                         "items" if kind == "array" else "values",
                         namespace,
                         field_pointer + "/type",
-                        field_depth + 1,
                     )
                 else:
-                    node, refs, digest = build(
-                        field_type, namespace, field_pointer + "/type", field_depth + 1
-                    )
+                    node, refs, digest = build(field_type, namespace, field_pointer + "/type")
             else:
-                node, refs, digest = build(
-                    field_type, namespace, field_pointer + "/type", field_depth + 1
-                )
+                node, refs, digest = build(field_type, namespace, field_pointer + "/type")
             field_node = FieldNode(name, node, i, field_pointer, has_default, default, aliases, doc)
             field_nodes.append(field_node)
             by_name[name] = field_node
@@ -782,15 +766,8 @@ def _normalize(value: Any, namespace: str, names: dict[str, NamedNode]) -> Any:
 
 
 def _json_text(value: Any) -> str:
-    """``value`` as JSON for an error message.
-
-    Only a value nested deeper than the limit can fail here, and such a schema
-    is then reported as too deep by :func:`parse_schema`, whatever this says.
-    """
-    try:
-        return json.dumps(value)
-    except RecursionError:
-        return "(a deeply nested value)"
+    """``value`` as JSON for an error message (its nesting was checked on input)."""
+    return json.dumps(value)
 
 
 def _short_json(value: Any) -> str:
