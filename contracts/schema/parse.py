@@ -73,6 +73,11 @@ class ParsedSchema:
     root: Node = field(repr=False)
     names: dict[str, NamedNode] = field(repr=False)
     schema_type: str = "AVRO"
+    # What ties a place in the schema to something outside it, for sharing
+    # top-level fields with a later parse (see _shareable_fields): pairs of
+    # (pointer of a reference, pointer of the definition it resolved to), and
+    # (pointer, None) for a place that equal JSON alone cannot vouch for.
+    _links: tuple[tuple[str, str | None], ...] = field(default=(), repr=False)
 
     @cached_property
     def canonical(self) -> str:
@@ -94,6 +99,39 @@ class ParsedSchema:
         """Hex SHA-256 of ``normalized``."""
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def _shareable_fields(self) -> dict[int, tuple[FieldNode, Any, dict[str, NamedNode]]]:
+        """Top-level fields another parse may take over, by index: the field node,
+        its JSON and the named types defined inside it.
+
+        A field qualifies when its nodes depend on nothing but its own JSON and
+        the namespace around it: every name it refers to is defined inside it
+        (so not the record itself, nor anything found through the null-namespace
+        fallback, which a definition elsewhere could shadow), and it holds no
+        default other than null or a string and no fixed. Python's ``==`` takes
+        ``1``, ``1.0`` and ``true`` for equal, and defaults and fixed sizes are
+        where that difference changes what the schema means or whether it is valid.
+        """
+        root = self.root
+        if not isinstance(root, RecordNode) or not isinstance(self.raw, dict):
+            return {}
+        blocked: set[int] = set()
+        for where, what in self._links:
+            index = _root_field_index(where)
+            if index is not None and (what is None or _root_field_index(what) != index):
+                blocked.add(index)
+        defined: dict[int, dict[str, NamedNode]] = {}
+        for fullname, node in self.names.items():
+            index = _root_field_index(node.pointer)
+            if index is not None:
+                defined.setdefault(index, {})[fullname] = node
+        raw_fields = self.raw["fields"]
+        return {
+            i: (field_node, raw_fields[i], defined.get(i, {}))
+            for i, field_node in enumerate(root.fields)
+            if i not in blocked
+        }
+
     def __reduce__(self) -> tuple[Any, tuple[Any]]:
         # Node digests are only meaningful inside the process that interned
         # them, so a pickled schema (a cache, a task queue) is parsed afresh.
@@ -113,6 +151,7 @@ def parse_schema(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    reference: ParsedSchema | None = None,
 ) -> ParsedSchema:
     """Parse and validate an Avro schema given as JSON text or as a parsed JSON value.
 
@@ -128,18 +167,25 @@ def parse_schema(
     ``max_depth`` JSON levels is rejected before any recursive processing.
     A :class:`ParsedSchema` is returned unchanged. Raises only
     :class:`SchemaError`.
+
+    ``reference`` is a schema this one probably resembles, such as another
+    version of it: a top-level field whose JSON is equal to the reference's
+    field at the same index, in a root record of the same name, takes over the
+    reference's (immutable) nodes instead of being built and validated again.
+    The result, errors included, is the same as without it; fastavro still
+    validates the whole schema.
     """
     if isinstance(schema, ParsedSchema):
         return schema
     raw = _load(schema, max_bytes, max_depth)
-    builder = _Builder()
+    builder = _Builder(reference)
     root = builder.build(raw, "", "")[0]
     builder.check_defaults()
     try:
         fastavro.parse_schema(raw, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    return ParsedSchema(raw=raw, root=root, names=builder.names)
+    return ParsedSchema(raw=raw, root=root, names=builder.names, _links=tuple(builder.links))
 
 
 def _unpickle(raw: Any) -> ParsedSchema:
@@ -328,10 +374,12 @@ class _Builder:
     recurses freely.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reference: ParsedSchema | None) -> None:
         self.names: dict[str, NamedNode] = {}
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
+        self.reference = reference
+        self.links: list[tuple[str, str | None]] = []
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
         """Return the node, the in-progress names it refers to, and its digest."""
@@ -371,9 +419,12 @@ class _Builder:
             return _PRIMITIVE_NODES[name], _EMPTY, _PRIMITIVE_DIGESTS[name]
         names = self.names
         named = names.get(name if "." in name or not namespace else f"{namespace}.{name}")
-        if named is None and "." not in name:
+        if named is not None:
+            self.links.append((pointer, named.pointer))
+        elif "." not in name:
             # Like the Java implementation, fall back to the null namespace.
             named = names.get(name)
+            self.links.append((pointer, None))
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
         if named.fullname in self.in_progress:
@@ -538,6 +589,7 @@ class _Builder:
             size: Any = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
+            self.links.append((pointer, None))
             node = FixedNode(
                 "fixed",
                 pointer,
@@ -583,7 +635,26 @@ class _Builder:
         prefix = f"{pointer}/fields/"
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
+        shareable = self._shareable_fields(record) if not pointer else None
         for i, raw_field in enumerate(fields):
+            if shareable is not None:
+                found = shareable.get(i)
+                if (
+                    found is not None
+                    and raw_field == found[1]
+                    and found[0].name not in by_name
+                    and self.names.keys().isdisjoint(found[2])
+                ):
+                    # Equal JSON in the same context: the same, already validated, nodes.
+                    field_node = found[0]
+                    self.names.update(found[2])
+                    name = field_node.name
+                    digest = field_node.type.digest
+                    field_nodes.append(field_node)
+                    by_name[name] = field_node
+                    field_keys[name] = digest
+                    head.append((name, field_node.aliases, field_node.has_default, digest))
+                    continue
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
@@ -618,6 +689,8 @@ class _Builder:
                 has_default = "default" in raw_field
                 if has_default:
                     default = raw_field["default"]
+                    if default is not None and default.__class__ is not str:
+                        self.links.append((field_pointer, None))
             node: Node
             if field_type.__class__ is str and field_type in primitive_nodes:
                 # The most common field type, resolved without the generic dispatch.
@@ -656,6 +729,19 @@ class _Builder:
                 with_defaults.append(field_node)
             head.append((name, aliases, has_default, digest))
         return open_refs
+
+    def _shareable_fields(
+        self, root: RecordNode
+    ) -> dict[int, tuple[FieldNode, Any, dict[str, NamedNode]]] | None:
+        """The reference's top-level fields that ``root``'s may take over, if any."""
+        reference = self.reference
+        if reference is None:
+            return None
+        other = reference.root
+        # The full name determines the namespace its fields are in.
+        if not isinstance(other, RecordNode) or other.fullname != root.fullname:
+            return None
+        return reference._shareable_fields
 
     def check_defaults(self) -> None:
         """Check every field default against its (now fully resolved) type."""
@@ -719,6 +805,13 @@ def _enum_symbols(
             f"{pointer}/default",
         )
     return tuple(symbols), frozenset(seen), default
+
+
+def _root_field_index(pointer: str | None) -> int | None:
+    """The index of the top-level field holding ``pointer`` (``/fields/3/type`` -> 3)."""
+    if pointer is None or not pointer.startswith("/fields/"):
+        return None
+    return int(pointer.split("/", 3)[2])
 
 
 def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:
