@@ -73,11 +73,11 @@ class ParsedSchema:
     root: Node = field(repr=False)
     names: dict[str, NamedNode] = field(repr=False)
     schema_type: str = "AVRO"
-    # What ties a place in the schema to something outside it, for sharing
-    # top-level fields with a later parse (see _shareable_fields): pairs of
-    # (pointer of a reference, pointer of the definition it resolved to), and
-    # (pointer, None) for a place that equal JSON alone cannot vouch for.
-    _links: tuple[tuple[str, str | None], ...] = field(default=(), repr=False)
+    # For sharing top-level fields with a later parse (see parse_schema's
+    # ``reference``): the indexes of the top-level fields that may not be
+    # shared, and the top-level field each named type is defined in.
+    _unshareable: frozenset[int] = field(default=frozenset(), repr=False)
+    _defined_in: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
     def canonical(self) -> str:
@@ -100,37 +100,13 @@ class ParsedSchema:
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
     @cached_property
-    def _shareable_fields(self) -> dict[int, tuple[FieldNode, Any, dict[str, NamedNode]]]:
-        """Top-level fields another parse may take over, by index: the field node,
-        its JSON and the named types defined inside it.
-
-        A field qualifies when its nodes depend on nothing but its own JSON and
-        the namespace around it: every name it refers to is defined inside it
-        (so not the record itself, nor anything found through the null-namespace
-        fallback, which a definition elsewhere could shadow), and it holds no
-        default other than null or a string and no fixed. Python's ``==`` takes
-        ``1``, ``1.0`` and ``true`` for equal, and defaults and fixed sizes are
-        where that difference changes what the schema means or whether it is valid.
-        """
-        root = self.root
-        if not isinstance(root, RecordNode) or not isinstance(self.raw, dict):
-            return {}
-        blocked: set[int] = set()
-        for where, what in self._links:
-            index = _root_field_index(where)
-            if index is not None and (what is None or _root_field_index(what) != index):
-                blocked.add(index)
-        defined: dict[int, dict[str, NamedNode]] = {}
-        for fullname, node in self.names.items():
-            index = _root_field_index(node.pointer)
-            if index is not None:
-                defined.setdefault(index, {})[fullname] = node
-        raw_fields = self.raw["fields"]
-        return {
-            i: (field_node, raw_fields[i], defined.get(i, {}))
-            for i, field_node in enumerate(root.fields)
-            if i not in blocked
-        }
+    def _names_by_field(self) -> dict[int, dict[str, NamedNode]]:
+        """The named types defined inside each top-level field, by field index."""
+        grouped: dict[int, dict[str, NamedNode]] = {}
+        names = self.names
+        for fullname, index in self._defined_in.items():
+            grouped.setdefault(index, {})[fullname] = names[fullname]
+        return grouped
 
     def __reduce__(self) -> tuple[Any, tuple[Any]]:
         # Node digests are only meaningful inside the process that interned
@@ -185,7 +161,13 @@ def parse_schema(
         fastavro.parse_schema(raw, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    return ParsedSchema(raw=raw, root=root, names=builder.names, _links=tuple(builder.links))
+    return ParsedSchema(
+        raw=raw,
+        root=root,
+        names=builder.names,
+        _unshareable=frozenset(builder.unshareable),
+        _defined_in=builder.defined_in,
+    )
 
 
 def _unpickle(raw: Any) -> ParsedSchema:
@@ -379,7 +361,18 @@ class _Builder:
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
         self.reference = reference
-        self.links: list[tuple[str, str | None]] = []
+        # Bookkeeping for a later parse that takes this one as its reference.
+        # A top-level field is shared only when its nodes depend on nothing but
+        # its own JSON and the namespace around it: every name it refers to is
+        # defined inside it (not the record itself, not another field's type,
+        # nothing found through the null-namespace fallback, which a definition
+        # elsewhere could shadow), and it holds no default other than null or a
+        # string and no fixed. Python's == takes 1, 1.0 and true for equal;
+        # defaults and fixed sizes are where JSON's difference changes what the
+        # schema means or whether it is valid.
+        self.root_field: int | None = None
+        self.unshareable: set[int] = set()
+        self.defined_in: dict[str, int] = {}
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
         """Return the node, the in-progress names it refers to, and its digest."""
@@ -419,14 +412,16 @@ class _Builder:
             return _PRIMITIVE_NODES[name], _EMPTY, _PRIMITIVE_DIGESTS[name]
         names = self.names
         named = names.get(name if "." in name or not namespace else f"{namespace}.{name}")
-        if named is not None:
-            self.links.append((pointer, named.pointer))
-        elif "." not in name:
+        root_field = self.root_field
+        if named is None and "." not in name:
             # Like the Java implementation, fall back to the null namespace.
             named = names.get(name)
-            self.links.append((pointer, None))
+            if root_field is not None:
+                self.unshareable.add(root_field)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
+        if root_field is not None and self.defined_in.get(named.fullname) != root_field:
+            self.unshareable.add(root_field)
         if named.fullname in self.in_progress:
             return named, frozenset({named.fullname}), _intern(("ref", named.fullname))
         return named, named.open_refs, named.digest
@@ -561,7 +556,7 @@ class _Builder:
                 {},
             )
             # Registered before its fields so that fields can refer to it recursively.
-            self.names[fullname] = record
+            self._register(fullname, record)
             self.in_progress.add(fullname)
             open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
@@ -589,7 +584,8 @@ class _Builder:
             size: Any = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
-            self.links.append((pointer, None))
+            if self.root_field is not None:
+                self.unshareable.add(self.root_field)
             node = FixedNode(
                 "fixed",
                 pointer,
@@ -605,7 +601,8 @@ class _Builder:
                 size,
             )
             head.append(size)
-        self.names[fullname] = node
+        if not is_record:
+            self._register(fullname, node)
         if fullname in open_refs:
             open_refs = open_refs - {fullname}
         node.open_refs = open_refs
@@ -635,26 +632,12 @@ class _Builder:
         prefix = f"{pointer}/fields/"
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
-        shareable = self._shareable_fields(record) if not pointer else None
+        reference = self._reference_for(record) if not pointer else None
         for i, raw_field in enumerate(fields):
-            if shareable is not None:
-                found = shareable.get(i)
-                if (
-                    found is not None
-                    and raw_field == found[1]
-                    and found[0].name not in by_name
-                    and self.names.keys().isdisjoint(found[2])
-                ):
-                    # Equal JSON in the same context: the same, already validated, nodes.
-                    field_node = found[0]
-                    self.names.update(found[2])
-                    name = field_node.name
-                    digest = field_node.type.digest
-                    field_nodes.append(field_node)
-                    by_name[name] = field_node
-                    field_keys[name] = digest
-                    head.append((name, field_node.aliases, field_node.has_default, digest))
+            if not pointer:
+                if reference is not None and self._take_over(reference, i, raw_field, record, head):
                     continue
+                self.root_field = i
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
@@ -689,8 +672,12 @@ class _Builder:
                 has_default = "default" in raw_field
                 if has_default:
                     default = raw_field["default"]
-                    if default is not None and default.__class__ is not str:
-                        self.links.append((field_pointer, None))
+                    if (
+                        default is not None
+                        and default.__class__ is not str
+                        and self.root_field is not None
+                    ):
+                        self.unshareable.add(self.root_field)
             node: Node
             if field_type.__class__ is str and field_type in primitive_nodes:
                 # The most common field type, resolved without the generic dispatch.
@@ -728,20 +715,55 @@ class _Builder:
             if has_default:
                 with_defaults.append(field_node)
             head.append((name, aliases, has_default, digest))
+        if not pointer:
+            self.root_field = None
         return open_refs
 
-    def _shareable_fields(
-        self, root: RecordNode
-    ) -> dict[int, tuple[FieldNode, Any, dict[str, NamedNode]]] | None:
-        """The reference's top-level fields that ``root``'s may take over, if any."""
+    def _register(self, fullname: str, node: NamedNode) -> None:
+        self.names[fullname] = node
+        if self.root_field is not None:
+            self.defined_in[fullname] = self.root_field
+
+    def _reference_for(self, root: RecordNode) -> ParsedSchema | None:
+        """The reference, if its root is a record of the same full name (which
+        determines the namespace its fields are in)."""
         reference = self.reference
         if reference is None:
             return None
         other = reference.root
-        # The full name determines the namespace its fields are in.
         if not isinstance(other, RecordNode) or other.fullname != root.fullname:
             return None
-        return reference._shareable_fields
+        return reference
+
+    def _take_over(
+        self,
+        reference: ParsedSchema,
+        index: int,
+        raw_field: Any,
+        record: RecordNode,
+        head: list[Any],
+    ) -> bool:
+        """Share the reference's top-level field ``index`` if its JSON is ``raw_field``
+        and nothing else tells them apart; return whether it was shared."""
+        theirs = reference.root.fields  # type: ignore[attr-defined]
+        if index >= len(theirs) or index in reference._unshareable:
+            return False
+        if raw_field != reference.raw["fields"][index]:
+            return False
+        field_node: FieldNode = theirs[index]
+        name = field_node.name
+        defined = reference._names_by_field.get(index, {})
+        if name in record.fields_by_name or not self.names.keys().isdisjoint(defined):
+            # Building it reports the clash.
+            return False
+        self.names.update(defined)
+        self.defined_in.update(dict.fromkeys(defined, index))
+        digest = field_node.type.digest
+        record.fields.append(field_node)
+        record.fields_by_name[name] = field_node
+        record.field_keys[name] = digest
+        head.append((name, field_node.aliases, field_node.has_default, digest))
+        return True
 
     def check_defaults(self) -> None:
         """Check every field default against its (now fully resolved) type."""
@@ -786,6 +808,21 @@ def _enum_symbols(
     symbols = value.get("symbols")
     if not isinstance(symbols, list):
         raise SchemaError("an enum needs a 'symbols' array", f"{pointer}/symbols")
+    try:
+        plain = all(map(str.isidentifier, symbols)) and "".join(symbols).isascii()
+    except TypeError:  # a symbol that is not a string, reported below
+        plain = False
+    symbol_set = frozenset(symbols) if plain else _EMPTY
+    if plain and len(symbol_set) == len(symbols):
+        # The common case, checked by builtins over the whole list; the loop
+        # below finds the culprit otherwise.
+        default = value.get("default")
+        if "default" in value and not (isinstance(default, str) and default in symbol_set):
+            raise SchemaError(
+                f"enum default {_json_text(default)} is not one of the symbols",
+                f"{pointer}/default",
+            )
+        return tuple(symbols), symbol_set, default
     seen: set[str] = set()
     for i, symbol in enumerate(symbols):
         if not isinstance(symbol, str) or not _is_name(symbol):
@@ -805,13 +842,6 @@ def _enum_symbols(
             f"{pointer}/default",
         )
     return tuple(symbols), frozenset(seen), default
-
-
-def _root_field_index(pointer: str | None) -> int | None:
-    """The index of the top-level field holding ``pointer`` (``/fields/3/type`` -> 3)."""
-    if pointer is None or not pointer.startswith("/fields/"):
-        return None
-    return int(pointer.split("/", 3)[2])
 
 
 def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:

@@ -53,6 +53,9 @@ def test_a_generated_corpus_parses_the_same_with_and_without_a_reference():
         for schema, other in ((reader, writer), (writer, reader)):
             reference = parse_schema(json.dumps(other))
             assert outcome(schema, reference) == outcome(schema, None)
+            # A parse that took fields over serves as a reference in turn.
+            chained = parse_schema(json.dumps(other), reference=parse_schema(json.dumps(schema)))
+            assert outcome(schema, chained) == outcome(schema, None)
             expected = check_compatibility(parse_schema(schema), [reference], "FULL").as_dict()
             assert (
                 check_compatibility(json.dumps(schema), [reference], "FULL").as_dict() == expected
