@@ -248,12 +248,14 @@ def _text_too_deep(text: str, max_depth: int) -> bool:
     if b'"' in brackets:
         # Some string holds a bracket: drop the strings themselves (slower).
         brackets = b"".join(data.split(b'"')[::2]).translate(_AS_SQUARE, _NOT_BRACKET_OR_QUOTE)
-    depth = 0
-    while brackets:
-        depth += 1
-        if depth > max_depth:
+    # What is left nests no deeper than it has pairs, so the passes stop as
+    # soon as the levels removed plus the pairs left cannot exceed the limit.
+    levels = 0
+    while levels + len(brackets) // 2 > max_depth:
+        if levels == max_depth:
             return True
         brackets = brackets.replace(b"[]", b"")
+        levels += 1
     return False
 
 
@@ -302,6 +304,7 @@ _PRIMITIVE_DIGESTS = {kind: _intern(("primitive", kind)) for kind in PRIMITIVE_T
 _PRIMITIVE_NODES = {
     kind: PrimitiveNode(kind, "", None, digest) for kind, digest in _PRIMITIVE_DIGESTS.items()
 }
+_NULL = _PRIMITIVE_NODES["null"]
 
 
 def _check_name(name: object, pointer: str, what: str) -> str:
@@ -633,10 +636,38 @@ class _Builder:
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
         reference = self._reference_for(record) if not pointer else None
+        if reference is not None:
+            their_fields = reference.raw["fields"]
+            their_nodes: list[FieldNode] = reference.root.fields  # type: ignore[attr-defined]
+            unshareable = reference._unshareable
+            their_names = reference._names_by_field
+            names = self.names
         for i, raw_field in enumerate(fields):
             if not pointer:
-                if reference is not None and self._take_over(reference, i, raw_field, record, head):
-                    continue
+                if (
+                    reference is not None
+                    and i < len(their_fields)
+                    and i not in unshareable
+                    and raw_field == their_fields[i]
+                ):
+                    # Equal JSON in the same context: the reference's nodes, already
+                    # validated, are what building this field would give.
+                    field_node = their_nodes[i]
+                    name = field_node.name
+                    defined = their_names.get(i)
+                    # On a clash, building the field reports it.
+                    if name not in by_name and (
+                        defined is None or names.keys().isdisjoint(defined)
+                    ):
+                        if defined is not None:
+                            names.update(defined)
+                            self.defined_in.update(dict.fromkeys(defined, i))
+                        digest = field_node.type.digest
+                        field_nodes.append(field_node)
+                        by_name[name] = field_node
+                        field_keys[name] = digest
+                        head.append((name, field_node.aliases, field_node.has_default, digest))
+                        continue
                 self.root_field = i
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
@@ -712,7 +743,14 @@ class _Builder:
                 open_refs = open_refs | refs
             else:
                 field_keys[name] = digest
-            if has_default:
+            if has_default and not (
+                # null for a union whose first branch is null: the most common
+                # default, valid without a look at the rest of the type.
+                default is None
+                and isinstance(node, UnionNode)
+                and node.branches
+                and node.branches[0] is _NULL
+            ):
                 with_defaults.append(field_node)
             head.append((name, aliases, has_default, digest))
         if not pointer:
@@ -734,36 +772,6 @@ class _Builder:
         if not isinstance(other, RecordNode) or other.fullname != root.fullname:
             return None
         return reference
-
-    def _take_over(
-        self,
-        reference: ParsedSchema,
-        index: int,
-        raw_field: Any,
-        record: RecordNode,
-        head: list[Any],
-    ) -> bool:
-        """Share the reference's top-level field ``index`` if its JSON is ``raw_field``
-        and nothing else tells them apart; return whether it was shared."""
-        theirs = reference.root.fields  # type: ignore[attr-defined]
-        if index >= len(theirs) or index in reference._unshareable:
-            return False
-        if raw_field != reference.raw["fields"][index]:
-            return False
-        field_node: FieldNode = theirs[index]
-        name = field_node.name
-        defined = reference._names_by_field.get(index, {})
-        if name in record.fields_by_name or not self.names.keys().isdisjoint(defined):
-            # Building it reports the clash.
-            return False
-        self.names.update(defined)
-        self.defined_in.update(dict.fromkeys(defined, index))
-        digest = field_node.type.digest
-        record.fields.append(field_node)
-        record.fields_by_name[name] = field_node
-        record.field_keys[name] = digest
-        head.append((name, field_node.aliases, field_node.has_default, digest))
-        return True
 
     def check_defaults(self) -> None:
         """Check every field default against its (now fully resolved) type."""
