@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import marshal
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,8 +76,10 @@ class ParsedSchema:
     schema_type: str = "AVRO"
     # For sharing top-level fields with a later parse (see parse_schema's
     # ``reference``): the indexes of the top-level fields that may not be
-    # shared, and the top-level field each named type is defined in.
+    # shared, of those that need a type-exact comparison of their JSON, and
+    # the top-level field each named type is defined in.
     _unshareable: frozenset[int] = field(default=frozenset(), repr=False)
+    _exact: frozenset[int] = field(default=frozenset(), repr=False)
     _defined_in: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -166,6 +169,7 @@ def parse_schema(
         root=root,
         names=builder.names,
         _unshareable=frozenset(builder.unshareable),
+        _exact=frozenset(builder.exact),
         _defined_in=builder.defined_in,
     )
 
@@ -369,12 +373,14 @@ class _Builder:
         # its own JSON and the namespace around it: every name it refers to is
         # defined inside it (not the record itself, not another field's type,
         # nothing found through the null-namespace fallback, which a definition
-        # elsewhere could shadow), and it holds no default other than null or a
-        # string and no fixed. Python's == takes 1, 1.0 and true for equal;
-        # defaults and fixed sizes are where JSON's difference changes what the
-        # schema means or whether it is valid.
+        # elsewhere could shadow). Its JSON is compared with ==, except for a
+        # field holding a default other than null or a string, or a fixed:
+        # Python's == takes 1, 1.0 and true for equal, and defaults and fixed
+        # sizes are where JSON's difference changes what the schema means or
+        # whether it is valid, so such a field is compared type-exactly.
         self.root_field: int | None = None
         self.unshareable: set[int] = set()
+        self.exact: set[int] = set()
         self.defined_in: dict[str, int] = {}
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
@@ -588,7 +594,7 @@ class _Builder:
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
             if self.root_field is not None:
-                self.unshareable.add(self.root_field)
+                self.exact.add(self.root_field)
             node = FixedNode(
                 "fixed",
                 pointer,
@@ -640,6 +646,7 @@ class _Builder:
             their_fields = reference.raw["fields"]
             their_nodes: list[FieldNode] = reference.root.fields  # type: ignore[attr-defined]
             unshareable = reference._unshareable
+            exact = reference._exact
             their_names = reference._names_by_field
             names = self.names
         for i, raw_field in enumerate(fields):
@@ -649,6 +656,7 @@ class _Builder:
                     and i < len(their_fields)
                     and i not in unshareable
                     and raw_field == their_fields[i]
+                    and (i not in exact or _same_json(raw_field, their_fields[i]))
                 ):
                     # Equal JSON in the same context: the reference's nodes, already
                     # validated, are what building this field would give.
@@ -708,7 +716,7 @@ class _Builder:
                         and default.__class__ is not str
                         and self.root_field is not None
                     ):
-                        self.unshareable.add(self.root_field)
+                        self.exact.add(self.root_field)
             node: Node
             if field_type.__class__ is str and field_type in primitive_nodes:
                 # The most common field type, resolved without the generic dispatch.
@@ -850,6 +858,22 @@ def _enum_symbols(
             f"{pointer}/default",
         )
     return tuple(symbols), frozenset(seen), default
+
+
+def _same_json(value: Any, other: Any) -> bool:
+    """Whether two JSON values are equal including the types of their numbers
+    (``==`` takes ``1``, ``1.0`` and ``true`` for equal).
+
+    marshal (version 2: no back-references, so sharing between objects does
+    not show) writes a value's exact type and content, so equal output means
+    type-exact equality; the converse is not needed (a string that happens to
+    be interned on one side only makes them look different, which only costs
+    a rebuild).
+    """
+    try:
+        return marshal.dumps(value, 2) == marshal.dumps(other, 2)
+    except ValueError:  # not a plain JSON value (a dict subclass...)
+        return False
 
 
 def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:

@@ -141,11 +141,16 @@ def test_what_equal_json_cannot_vouch_for_is_parsed_again(reference, schema):
 
 
 def test_equal_top_level_fields_share_their_nodes():
-    old = parse_schema(record(A, ADDRESS, {"name": "d", "type": "long", "default": 5}))
-    new = record(
-        A, ADDRESS, {"name": "d", "type": "long", "default": 5}, {"name": "e", "type": "string"}
+    old = parse_schema(
+        json.dumps(record(A, ADDRESS, {"name": "d", "type": "double", "default": 5}))
     )
-    assert shared_fields(new, old) == 2
+    new = record(
+        A, ADDRESS, {"name": "d", "type": "double", "default": 5}, {"name": "e", "type": "string"}
+    )
+    assert shared_fields(new, old) == 3
     parsed = parse_schema(json.dumps(new), reference=old)
     assert parsed.names["Address"] is old.names["Address"]
-    assert parsed.root.fields[2] is not old.root.fields[2]
+    # Equal to Python, not to JSON: compared type-exactly, so built again.
+    assert (
+        shared_fields(record(A, ADDRESS, {"name": "d", "type": "double", "default": 5.0}), old) == 2
+    )
