@@ -152,7 +152,8 @@ def parse_schema(
     field at the same index, in a root record of the same name, takes over the
     reference's (immutable) nodes instead of being built and validated again.
     The result, errors included, is the same as without it; fastavro still
-    validates the whole schema.
+    validates the whole schema. Like the lazily computed fingerprint, this
+    relies on the reference's ``raw`` not being changed after it was parsed.
     """
     if isinstance(schema, ParsedSchema):
         return schema

@@ -176,6 +176,10 @@ def compare_with_apache() -> None:
         "  cold:       both schemas parsed from JSON text, then checked, engine tables emptied"
         " first (the issue's figure)"
     )
+    print(
+        "              (ours parses the second with the first as reference: equal top-level"
+        " fields are shared)"
+    )
     print("  cached old: the registry's stored version already parsed; new one parsed + checked")
     print("  check only: both already parsed")
     header = (
