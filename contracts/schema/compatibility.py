@@ -169,7 +169,12 @@ def check_compatibility(
     ``ValueError`` for an unknown level.
     """
     level = CompatibilityLevel(str(level).upper())
-    new_parsed = parse_schema(new, max_bytes=max_bytes)
+    # A new version mostly repeats the previous one, so each side parsed from
+    # JSON shares the top-level fields it has in common with the other.
+    last = existing[-1] if existing else None
+    new_parsed = parse_schema(
+        new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
+    )
     if level is CompatibilityLevel.NONE or not existing:
         return CompatibilityResult(level, [])
     indexes = range(len(existing)) if level.endswith("_TRANSITIVE") else [len(existing) - 1]
@@ -184,7 +189,7 @@ def check_compatibility(
     pair_results: dict[tuple[int, int], list[_Problem]] = {}
     found: list[Incompatibility] = []
     for index in indexes:
-        old = _parse_existing(existing[index], index, max_bytes)
+        old = _parse_existing(existing[index], index, max_bytes, new_parsed)
         label = _label(version_labels, index)
         for direction in directions:
             reader, writer = (new_parsed, old) if direction == BACKWARD else (old, new_parsed)
@@ -197,9 +202,11 @@ def check_compatibility(
     return CompatibilityResult(level, found)
 
 
-def _parse_existing(schema: SchemaInput, index: int, max_bytes: int) -> ParsedSchema:
+def _parse_existing(
+    schema: SchemaInput, index: int, max_bytes: int, reference: ParsedSchema
+) -> ParsedSchema:
     try:
-        return parse_schema(schema, max_bytes=max_bytes)
+        return parse_schema(schema, max_bytes=max_bytes, reference=reference)
     except SchemaError as exc:
         raise SchemaError(f"existing schema {index}: {exc.message}", exc.path) from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import marshal
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +74,13 @@ class ParsedSchema:
     root: Node = field(repr=False)
     names: dict[str, NamedNode] = field(repr=False)
     schema_type: str = "AVRO"
+    # For sharing top-level fields with a later parse (see parse_schema's
+    # ``reference``): the indexes of the top-level fields that may not be
+    # shared, of those that need a type-exact comparison of their JSON, and
+    # the top-level field each named type is defined in.
+    _unshareable: frozenset[int] = field(default=frozenset(), repr=False)
+    _exact: frozenset[int] = field(default=frozenset(), repr=False)
+    _defined_in: dict[str, int] = field(default_factory=dict, repr=False)
 
     @cached_property
     def canonical(self) -> str:
@@ -94,6 +102,15 @@ class ParsedSchema:
         """Hex SHA-256 of ``normalized``."""
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def _names_by_field(self) -> dict[int, dict[str, NamedNode]]:
+        """The named types defined inside each top-level field, by field index."""
+        grouped: dict[int, dict[str, NamedNode]] = {}
+        names = self.names
+        for fullname, index in self._defined_in.items():
+            grouped.setdefault(index, {})[fullname] = names[fullname]
+        return grouped
+
     def __reduce__(self) -> tuple[Any, tuple[Any]]:
         # Node digests are only meaningful inside the process that interned
         # them, so a pickled schema (a cache, a task queue) is parsed afresh.
@@ -113,6 +130,7 @@ def parse_schema(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    reference: ParsedSchema | None = None,
 ) -> ParsedSchema:
     """Parse and validate an Avro schema given as JSON text or as a parsed JSON value.
 
@@ -128,26 +146,33 @@ def parse_schema(
     ``max_depth`` JSON levels is rejected before any recursive processing.
     A :class:`ParsedSchema` is returned unchanged. Raises only
     :class:`SchemaError`.
+
+    ``reference`` is a schema this one probably resembles, such as another
+    version of it: a top-level field whose JSON is equal to the reference's
+    field at the same index, in a root record of the same name, takes over the
+    reference's (immutable) nodes instead of being built and validated again.
+    The result, errors included, is the same as without it; fastavro still
+    validates the whole schema. Like the lazily computed fingerprint, this
+    relies on the reference's ``raw`` not being changed after it was parsed.
     """
     if isinstance(schema, ParsedSchema):
         return schema
-    raw, guarded = _load(schema, max_bytes, max_depth)
-    builder = _Builder(max_depth if guarded else sys.maxsize)
+    raw = _load(schema, max_bytes, max_depth)
+    builder = _Builder(reference)
+    root = builder.build(raw, "", "")[0]
+    builder.check_defaults()
     try:
-        root = builder.build(raw, "", "", 1)[0]
-        builder.check_defaults()
-        try:
-            fastavro.parse_schema(raw, _write_hint=False)
-        except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
-            raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    except SchemaError:
-        if guarded:
-            # The walk checks nesting as it goes, so it may have stopped at
-            # another problem before reaching a too-deep part: excessive
-            # nesting is reported first, whatever else is wrong.
-            _check_depth(raw, max_depth)
-        raise
-    return ParsedSchema(raw=raw, root=root, names=builder.names)
+        fastavro.parse_schema(raw, _write_hint=False)
+    except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
+        raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
+    return ParsedSchema(
+        raw=raw,
+        root=root,
+        names=builder.names,
+        _unshareable=frozenset(builder.unshareable),
+        _exact=frozenset(builder.exact),
+        _defined_in=builder.defined_in,
+    )
 
 
 def _unpickle(raw: Any) -> ParsedSchema:
@@ -155,13 +180,13 @@ def _unpickle(raw: Any) -> ParsedSchema:
     return parse_schema(raw, max_bytes=sys.maxsize)
 
 
-def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
-    """Return the JSON value and whether its nesting still needs checking.
+def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
+    """Return the JSON value, its size and nesting checked against the limits.
 
-    Nesting is checked here for a value given as such (before ``json.dumps``
-    recurses into it) and for text with more brackets than ``max_depth``
-    (nesting can never exceed the number of opening brackets); text with more
-    brackets is checked during the validating walk instead of by a separate one.
+    Nesting is checked before anything recursive of ours sees the value (and,
+    for a value given as such, before ``json.dumps`` recurses into it), so the
+    validating walk needs no depth bookkeeping and "too deep" is reported
+    whatever else is wrong.
     """
     if isinstance(schema, bytes | bytearray):
         try:
@@ -178,7 +203,9 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
             raise _too_deep(max_depth) from exc
         except ValueError as exc:
             raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
-        return raw, schema.count("{") + schema.count("[") > max_depth
+        if _text_too_deep(schema, max_depth):
+            raise _too_deep(max_depth)
+        return raw
     if not isinstance(schema, dict | list):
         raise SchemaError(
             f"a schema must be JSON text, an object or an array, not {type(schema).__name__}", ""
@@ -190,7 +217,51 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> tuple[Any, bool]:
         raise SchemaError(f"schema is not a JSON value: {exc}", "") from exc
     if size > max_bytes:
         raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
-    return schema, False
+    return schema
+
+
+# For _text_too_deep: "{" and "}" become "[" and "]" (only the nesting matters, and
+# in valid JSON the brackets pair up properly whatever their kind); every byte
+# but brackets and quotes is dropped.
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKET_OR_QUOTE = bytes(set(range(256)) - set(b'[]{}"'))
+
+
+def _text_too_deep(text: str, max_depth: int) -> bool:
+    """Whether valid JSON ``text`` nests deeper than ``max_depth`` levels.
+
+    A walk over the decoded value costs a Python step per container; this
+    works on the text with a few bytes methods instead. Strings are removed
+    first (a bracket inside a string does not nest). Then every pass of
+    ``replace(b"[]", b"")`` removes exactly the innermost level: innermost
+    pairs are exactly the adjacent ones, they never overlap, and the pairs
+    that become adjacent only by a removal are not rescanned in that pass.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    if b"\\" in data:
+        # Left to right, every backslash starts a two-character escape, so
+        # dropping the escaped backslashes and then the escaped quotes leaves
+        # quotes that only delimit strings.
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    reduced = data.translate(_AS_SQUARE, _NOT_BRACKET_OR_QUOTE)
+    if reduced.count(b"[") <= max_depth:
+        # Nesting never exceeds the number of opening brackets (the common case).
+        return False
+    # Strings without brackets are now adjacent quote pairs; dropping them left
+    # to right pairs every quote with its own string's closing quote.
+    brackets = reduced.replace(b'""', b"")
+    if b'"' in brackets:
+        # Some string holds a bracket: drop the strings themselves (slower).
+        brackets = b"".join(data.split(b'"')[::2]).translate(_AS_SQUARE, _NOT_BRACKET_OR_QUOTE)
+    # What is left nests no deeper than it has pairs, so the passes stop as
+    # soon as the levels removed plus the pairs left cannot exceed the limit.
+    levels = 0
+    while levels + len(brackets) // 2 > max_depth:
+        if levels == max_depth:
+            return True
+        brackets = brackets.replace(b"[]", b"")
+        levels += 1
+    return False
 
 
 def _too_deep(max_depth: int) -> SchemaError:
@@ -238,6 +309,7 @@ _PRIMITIVE_DIGESTS = {kind: _intern(("primitive", kind)) for kind in PRIMITIVE_T
 _PRIMITIVE_NODES = {
     kind: PrimitiveNode(kind, "", None, digest) for kind, digest in _PRIMITIVE_DIGESTS.items()
 }
+_NULL = _PRIMITIVE_NODES["null"]
 
 
 def _check_name(name: object, pointer: str, what: str) -> str:
@@ -282,75 +354,64 @@ _EMPTY: frozenset[str] = frozenset()
 _PRIMITIVE_UNIONS: dict[tuple[str, ...], tuple[tuple[Node, ...], int]] = {}
 # Field pointers end in an index; these spare most records the int formatting.
 _INDEXES = tuple(str(i) for i in range(1024))
-_CONTAINERS = (dict, list)
 _NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
 
 class _Builder:
     """One validating pass over the JSON that builds the node graph.
 
-    ``limit`` is the deepest JSON level a container may sit at (the root is
-    level 1). When the input's nesting was not checked beforehand the walk
-    checks it: the containers it descends into as it reaches them, and every
-    other container value of an object it visits (docs, defaults, custom
-    properties...) with :func:`_check_depth` before looking at any of them.
+    The JSON's nesting was checked before (see :func:`_load`), so the walk
+    recurses freely.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, reference: ParsedSchema | None) -> None:
         self.names: dict[str, NamedNode] = {}
         self.in_progress: set[str] = set()
         self.fields_with_defaults: list[FieldNode] = []
-        self.limit = limit
-        self.guarded = limit != sys.maxsize
+        self.reference = reference
+        # Bookkeeping for a later parse that takes this one as its reference.
+        # A top-level field is shared only when its nodes depend on nothing but
+        # its own JSON and the namespace around it: every name it refers to is
+        # defined inside it (not the record itself, not another field's type,
+        # nothing found through the null-namespace fallback, which a definition
+        # elsewhere could shadow). Its JSON is compared with ==, except for a
+        # field holding a default other than null or a string, or a fixed:
+        # Python's == takes 1, 1.0 and true for equal, and defaults and fixed
+        # sizes are where JSON's difference changes what the schema means or
+        # whether it is valid, so such a field is compared type-exactly.
+        self.root_field: int | None = None
+        self.unshareable: set[int] = set()
+        self.exact: set[int] = set()
+        self.defined_in: dict[str, int] = {}
 
-    def _check_nested(self, value: dict[str, Any], depth: int, walked: str) -> None:
-        """Check the nesting of the values of the object ``value`` at level ``depth``,
-        except ``walked``, which the walk itself descends into."""
-        for key, item in value.items():
-            if isinstance(item, _CONTAINERS) and key != walked:
-                _check_depth(item, self.limit - depth)
-
-    def build(
-        self, value: Any, namespace: str, pointer: str, depth: int
-    ) -> tuple[Node, frozenset[str], int]:
-        """Return the node, the in-progress names it refers to, and its digest.
-
-        ``depth`` is the JSON level of ``value``.
-        """
+    def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
+        """Return the node, the in-progress names it refers to, and its digest."""
         if isinstance(value, str):
             return self._reference(value, namespace, pointer)
         if isinstance(value, list):
-            if depth > self.limit:
-                raise _too_deep(self.limit)
-            return self._union(value, namespace, pointer, depth)
+            return self._union(value, namespace, pointer)
         if not isinstance(value, dict):
             raise SchemaError(
                 f"expected a type name, an object or a union array, got {_json_text(value)}",
                 pointer,
             )
-        if depth > self.limit:
-            raise _too_deep(self.limit)
         kind: Any = value.get("type")
         if kind.__class__ is not str and not isinstance(kind, str):
             if kind is None:
                 raise SchemaError("a schema object needs a 'type'", pointer)
             raise SchemaError("'type' must be a string naming a type", f"{pointer}/type")
         if kind in _PRIMITIVE_NODES:
-            if self.guarded:
-                self._check_nested(value, depth, "")
             logical = value.get("logicalType")
             if not isinstance(logical, str):
                 return _PRIMITIVE_NODES[kind], _EMPTY, _PRIMITIVE_DIGESTS[kind]
             digest = _PRIMITIVE_DIGESTS[kind]
             return PrimitiveNode(kind, pointer, logical, digest), _EMPTY, digest
         if kind in _NAMED_KINDS:
-            return self._named(value, kind, namespace, pointer, depth)
+            return self._named(value, kind, namespace, pointer)
         if kind == "array":
-            return self._container(value, "items", namespace, pointer, depth)
+            return self._container(value, "items", namespace, pointer)
         if kind == "map":
-            return self._container(value, "values", namespace, pointer, depth)
-        if self.guarded:
-            self._check_nested(value, depth, "")
+            return self._container(value, "values", namespace, pointer)
         # {"type": "com.example.Address"} is a reference written as an object.
         return self._reference(kind, namespace, f"{pointer}/type")
 
@@ -361,17 +422,22 @@ class _Builder:
             return _PRIMITIVE_NODES[name], _EMPTY, _PRIMITIVE_DIGESTS[name]
         names = self.names
         named = names.get(name if "." in name or not namespace else f"{namespace}.{name}")
+        root_field = self.root_field
         if named is None and "." not in name:
             # Like the Java implementation, fall back to the null namespace.
             named = names.get(name)
+            if root_field is not None:
+                self.unshareable.add(root_field)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
+        if root_field is not None and self.defined_in.get(named.fullname) != root_field:
+            self.unshareable.add(root_field)
         if named.fullname in self.in_progress:
             return named, frozenset({named.fullname}), _intern(("ref", named.fullname))
         return named, named.open_refs, named.digest
 
     def _union(
-        self, value: list[Any], namespace: str, pointer: str, depth: int
+        self, value: list[Any], namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
         names_only = True
         for item in value:
@@ -397,7 +463,7 @@ class _Builder:
                 digest = _PRIMITIVE_DIGESTS[item]
                 key = item
             else:
-                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}", depth + 1)
+                node, refs, digest = self.build(item, namespace, f"{pointer}/{i}")
                 if isinstance(node, UnionNode):
                     raise SchemaError(
                         "a union may not directly contain another union", f"{pointer}/{i}"
@@ -417,10 +483,8 @@ class _Builder:
         return union, open_refs, digest
 
     def _container(
-        self, value: dict[str, Any], key: str, namespace: str, pointer: str, depth: int
+        self, value: dict[str, Any], key: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
-        if self.guarded:
-            self._check_nested(value, depth, key)
         if key not in value:
             raise SchemaError(f"an {value['type']} needs '{key}'", pointer)
         child_value = value[key]
@@ -430,9 +494,7 @@ class _Builder:
             open_refs = _EMPTY
             child_digest = _PRIMITIVE_DIGESTS[child_value]
         else:
-            child, open_refs, child_digest = self.build(
-                child_value, namespace, f"{pointer}/{key}", depth + 1
-            )
+            child, open_refs, child_digest = self.build(child_value, namespace, f"{pointer}/{key}")
         logical = value.get("logicalType")
         logical_type = logical if isinstance(logical, str) else None
         digest = _intern((key, child_digest))
@@ -444,11 +506,9 @@ class _Builder:
         return node, open_refs, digest
 
     def _named(
-        self, value: dict[str, Any], kind: str, namespace: str, pointer: str, depth: int
+        self, value: dict[str, Any], kind: str, namespace: str, pointer: str
     ) -> tuple[Node, frozenset[str], int]:
         is_record = kind == "record" or kind == "error"
-        if self.guarded:
-            self._check_nested(value, depth, "fields" if is_record else "")
         if "name" not in value:
             raise SchemaError(f"a {kind} needs a 'name'", pointer)
         name = value["name"]
@@ -506,9 +566,9 @@ class _Builder:
                 {},
             )
             # Registered before its fields so that fields can refer to it recursively.
-            self.names[fullname] = record
+            self._register(fullname, record)
             self.in_progress.add(fullname)
-            open_refs = self._fields(value, own_namespace, record, head, depth)
+            open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
             node = record
         elif kind == "enum":
@@ -534,6 +594,8 @@ class _Builder:
             size: Any = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
+            if self.root_field is not None:
+                self.exact.add(self.root_field)
             node = FixedNode(
                 "fixed",
                 pointer,
@@ -549,7 +611,8 @@ class _Builder:
                 size,
             )
             head.append(size)
-        self.names[fullname] = node
+        if not is_record:
+            self._register(fullname, node)
         if fullname in open_refs:
             open_refs = open_refs - {fullname}
         node.open_refs = open_refs
@@ -563,18 +626,12 @@ class _Builder:
         namespace: str,
         record: RecordNode,
         head: list[Any],
-        depth: int,
     ) -> frozenset[str]:
         """Build the fields into ``record``, append their digests to ``head``."""
         pointer = record.pointer
         fields = value.get("fields")
         if not isinstance(fields, list):
             raise SchemaError("a record needs a 'fields' array", f"{pointer}/fields")
-        limit = self.limit
-        field_depth = depth + 2
-        if depth >= limit:
-            raise _too_deep(limit)
-        guarded = self.guarded
         build = self.build
         primitive_nodes = _PRIMITIVE_NODES
         primitive_digests = _PRIMITIVE_DIGESTS
@@ -585,15 +642,45 @@ class _Builder:
         prefix = f"{pointer}/fields/"
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
+        reference = self._reference_for(record) if not pointer else None
+        if reference is not None:
+            their_fields = reference.raw["fields"]
+            their_nodes: list[FieldNode] = reference.root.fields  # type: ignore[attr-defined]
+            unshareable = reference._unshareable
+            exact = reference._exact
+            their_names = reference._names_by_field
+            names = self.names
         for i, raw_field in enumerate(fields):
+            if not pointer:
+                if (
+                    reference is not None
+                    and i < len(their_fields)
+                    and i not in unshareable
+                    and raw_field == their_fields[i]
+                    and (i not in exact or _same_json(raw_field, their_fields[i]))
+                ):
+                    # Equal JSON in the same context: the reference's nodes, already
+                    # validated, are what building this field would give.
+                    field_node = their_nodes[i]
+                    name = field_node.name
+                    defined = their_names.get(i)
+                    # On a clash, building the field reports it.
+                    if name not in by_name and (
+                        defined is None or names.keys().isdisjoint(defined)
+                    ):
+                        if defined is not None:
+                            names.update(defined)
+                            self.defined_in.update(dict.fromkeys(defined, i))
+                        digest = field_node.type.digest
+                        field_nodes.append(field_node)
+                        by_name[name] = field_node
+                        field_keys[name] = digest
+                        head.append((name, field_node.aliases, field_node.has_default, digest))
+                        continue
+                self.root_field = i
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
                 raise SchemaError("a field must be an object", field_pointer)
-            if field_depth > limit:
-                raise _too_deep(limit)
-            if guarded and len(raw_field) > 2:
-                # A field's name and type are checked below; anything else may nest.
-                self._check_nested(raw_field, field_depth, "type")
             name = raw_field.get("name")
             if name.__class__ is not str or not (name.isascii() and name.isidentifier()):
                 _check_field_name(name, field_pointer)
@@ -625,6 +712,12 @@ class _Builder:
                 has_default = "default" in raw_field
                 if has_default:
                     default = raw_field["default"]
+                    if (
+                        default is not None
+                        and default.__class__ is not str
+                        and self.root_field is not None
+                    ):
+                        self.exact.add(self.root_field)
             node: Node
             if field_type.__class__ is str and field_type in primitive_nodes:
                 # The most common field type, resolved without the generic dispatch.
@@ -632,17 +725,13 @@ class _Builder:
                 refs = _EMPTY
                 digest = primitive_digests[field_type]
             elif field_type.__class__ is list:
-                if field_depth >= limit:
-                    raise _too_deep(limit)
-                node, refs, digest = self._union(
-                    field_type, namespace, field_pointer + "/type", field_depth + 1
-                )
-            elif field_type.__class__ is dict and field_depth < limit:
+                node, refs, digest = self._union(field_type, namespace, field_pointer + "/type")
+            elif field_type.__class__ is dict:
                 # An inline definition: dispatched here rather than through build().
                 kind = field_type.get("type")
                 if kind.__class__ is str and kind in _NAMED_KINDS:
                     node, refs, digest = self._named(
-                        field_type, kind, namespace, field_pointer + "/type", field_depth + 1
+                        field_type, kind, namespace, field_pointer + "/type"
                     )
                 elif kind == "array" or kind == "map":
                     node, refs, digest = self._container(
@@ -650,16 +739,11 @@ class _Builder:
                         "items" if kind == "array" else "values",
                         namespace,
                         field_pointer + "/type",
-                        field_depth + 1,
                     )
                 else:
-                    node, refs, digest = build(
-                        field_type, namespace, field_pointer + "/type", field_depth + 1
-                    )
+                    node, refs, digest = build(field_type, namespace, field_pointer + "/type")
             else:
-                node, refs, digest = build(
-                    field_type, namespace, field_pointer + "/type", field_depth + 1
-                )
+                node, refs, digest = build(field_type, namespace, field_pointer + "/type")
             field_node = FieldNode(name, node, i, field_pointer, has_default, default, aliases, doc)
             field_nodes.append(field_node)
             by_name[name] = field_node
@@ -668,10 +752,35 @@ class _Builder:
                 open_refs = open_refs | refs
             else:
                 field_keys[name] = digest
-            if has_default:
+            if has_default and not (
+                # null for a union whose first branch is null: the most common
+                # default, valid without a look at the rest of the type.
+                default is None
+                and isinstance(node, UnionNode)
+                and node.branches
+                and node.branches[0] is _NULL
+            ):
                 with_defaults.append(field_node)
             head.append((name, aliases, has_default, digest))
+        if not pointer:
+            self.root_field = None
         return open_refs
+
+    def _register(self, fullname: str, node: NamedNode) -> None:
+        self.names[fullname] = node
+        if self.root_field is not None:
+            self.defined_in[fullname] = self.root_field
+
+    def _reference_for(self, root: RecordNode) -> ParsedSchema | None:
+        """The reference, if its root is a record of the same full name (which
+        determines the namespace its fields are in)."""
+        reference = self.reference
+        if reference is None:
+            return None
+        other = reference.root
+        if not isinstance(other, RecordNode) or other.fullname != root.fullname:
+            return None
+        return reference
 
     def check_defaults(self) -> None:
         """Check every field default against its (now fully resolved) type."""
@@ -716,6 +825,21 @@ def _enum_symbols(
     symbols = value.get("symbols")
     if not isinstance(symbols, list):
         raise SchemaError("an enum needs a 'symbols' array", f"{pointer}/symbols")
+    try:
+        plain = all(map(str.isidentifier, symbols)) and "".join(symbols).isascii()
+    except TypeError:  # a symbol that is not a string, reported below
+        plain = False
+    symbol_set = frozenset(symbols) if plain else _EMPTY
+    if plain and len(symbol_set) == len(symbols):
+        # The common case, checked by builtins over the whole list; the loop
+        # below finds the culprit otherwise.
+        default = value.get("default")
+        if "default" in value and not (isinstance(default, str) and default in symbol_set):
+            raise SchemaError(
+                f"enum default {_json_text(default)} is not one of the symbols",
+                f"{pointer}/default",
+            )
+        return tuple(symbols), symbol_set, default
     seen: set[str] = set()
     for i, symbol in enumerate(symbols):
         if not isinstance(symbol, str) or not _is_name(symbol):
@@ -735,6 +859,22 @@ def _enum_symbols(
             f"{pointer}/default",
         )
     return tuple(symbols), frozenset(seen), default
+
+
+def _same_json(value: Any, other: Any) -> bool:
+    """Whether two JSON values are equal including the types of their numbers
+    (``==`` takes ``1``, ``1.0`` and ``true`` for equal).
+
+    marshal (version 2: no back-references, so sharing between objects does
+    not show) writes a value's exact type and content, so equal output means
+    type-exact equality; the converse is not needed (a string that happens to
+    be interned on one side only makes them look different, which only costs
+    a rebuild).
+    """
+    try:
+        return marshal.dumps(value, 2) == marshal.dumps(other, 2)
+    except ValueError:  # not a plain JSON value (a dict subclass...)
+        return False
 
 
 def _lookup(names: dict[str, NamedNode], name: str, namespace: str) -> NamedNode | None:
@@ -782,15 +922,8 @@ def _normalize(value: Any, namespace: str, names: dict[str, NamedNode]) -> Any:
 
 
 def _json_text(value: Any) -> str:
-    """``value`` as JSON for an error message.
-
-    Only a value nested deeper than the limit can fail here, and such a schema
-    is then reported as too deep by :func:`parse_schema`, whatever this says.
-    """
-    try:
-        return json.dumps(value)
-    except RecursionError:
-        return "(a deeply nested value)"
+    """``value`` as JSON for an error message (its nesting was checked on input)."""
+    return json.dumps(value)
 
 
 def _short_json(value: Any) -> str:

@@ -56,6 +56,9 @@ def test_our_verdicts_match_apache_avros_checker_on_a_generated_corpus():
     compatible = 0
     for reader, writer in pairs:
         ours = check_compatibility(parse_schema(reader), [parse_schema(writer)]).is_compatible
+        # From text, each side is parsed with the other as reference.
+        from_text = check_compatibility(json.dumps(reader), [json.dumps(writer)])
+        assert from_text.is_compatible == ours
         compatible += ours
         if ours != avro_verdict(reader, writer):
             disagreements.append((ours, json.dumps(reader), json.dumps(writer)))

@@ -1,4 +1,4 @@
-"""Nesting checked during the validating walk, and inputs that once escaped as TypeError."""
+"""Nesting checked before the validating walk, and inputs that once escaped as TypeError."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contracts.schema import SchemaError, parse_schema
 
@@ -18,7 +20,7 @@ def deep(levels: int) -> Any:
 
 
 def wide_record(**extra: Any) -> dict[str, Any]:
-    """A record with more brackets than the depth limit, so its text is checked by the walk."""
+    """A record with more brackets than the depth limit, so its nesting is measured exactly."""
     fields: list[dict[str, Any]] = [
         {"name": f"f{i}", "type": ["null", "string"], "default": None} for i in range(70)
     ]
@@ -55,6 +57,64 @@ def test_excessive_nesting_anywhere_is_reported_first(schema):
 def test_nesting_up_to_the_limit_is_accepted_in_custom_properties_and_defaults():
     schema = wide_record(x=deep(127), field={"custom": deep(125)})
     assert parse_schema(json.dumps(schema)).fingerprint == parse_schema(schema).fingerprint
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 129 + "]" * 129,
+        '{"a":' * 128 + "[]" + "}" * 128,
+        '["[[[", ' + "[" * 128 + '"]]"' + "]" * 128 + "]",
+        '["\\"", ' + "[" * 129 + "]" * 129 + "]",
+        '["\\\\", ' + "[" * 129 + "]" * 129 + "]",
+    ],
+    ids=["array", "object", "brackets-in-strings", "escaped-quote", "escaped-backslash"],
+)
+def test_the_nesting_of_text_is_measured_exactly(text):
+    json.loads(text)
+    with pytest.raises(SchemaError, match="nested deeper than 128 levels"):
+        parse_schema(text)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["[" * 500, "{[" * 300 + "]}" * 300, '\\"' + "[" * 200, "\\\\" + "[" * 200, "é[" * 200],
+    ids=["brackets", "pairs", "escaped-quote", "escaped-backslash", "non-ascii"],
+)
+def test_brackets_inside_strings_do_not_count_as_nesting(doc):
+    text = json.dumps(wide_record(doc=doc, field={"doc": doc}))
+    assert text.count("[") > 128
+    assert parse_schema(text).raw["doc"] == json.loads(text)["doc"]
+
+
+# Strings full of the characters the text measure must see through.
+_TRICKY_TEXT = st.text(alphabet='[]{}"\\ aé', max_size=6)
+_JSON_VALUES = st.recursive(
+    st.none() | st.integers() | _TRICKY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(_TRICKY_TEXT, children, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=6), st.booleans())
+def test_too_deep_is_reported_exactly_when_text_nests_deeper_than_the_limit(value, limit, indent):
+    text = json.dumps(value, indent=1 if indent else None, ensure_ascii=False)
+    try:
+        parse_schema(text, max_depth=limit)
+    except SchemaError as exc:
+        assert ("nested deeper" in exc.message) == (_depth(value) > limit)
+    else:
+        assert _depth(value) <= limit
 
 
 def test_nested_records_at_the_limit():
