@@ -236,7 +236,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Contract Catalog API",
     "DESCRIPTION": (
         "The platform-lead REST API: teams, topics, consumers, proposals, migrations, "
-        "notifications, the audit log and the ownership report. Authenticate with HTTP Basic, "
+        "notifications, the audit log, the ownership report, operational signals and alerts, "
+        "and contract exports and imports. Authenticate with HTTP Basic, "
         "an API token (`Authorization: Bearer cc_…`) or the browser session. Errors are "
         '`{"error": {"code": "…", "message": "…", "field": …}}`.'
     ),
@@ -256,6 +257,10 @@ SPECTACULAR_SETTINGS = {
         "MigrationStatusEnum": "contracts.models.Migration.Status",
         "NotificationStatusEnum": "catalog.models.Notification.Status",
         "ApprovalStateEnum": "contracts.models.Approval.State",
+        "AlertKindEnum": "catalog.monitoring.models.Alert.Kind",
+        "AlertResolutionEnum": "catalog.monitoring.models.Alert.Resolution",
+        "AlertCauseKindEnum": ["schema_version", "proposal_applied"],
+        "ProposalKindEnum": "contracts.models.ChangeProposal.Kind",
     },
 }
 

@@ -8,13 +8,16 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import error_body
+from catalog.api import BadRequest, error_body, first_error
+from catalog.api_schema import ErrorSerializer
 from catalog.authentication import ApiPrincipal
 from catalog.errors import ApplicationError
 from catalog.models import Topic
@@ -45,11 +48,48 @@ def yaml_response(body: str, filename: str, *, download: bool) -> HttpResponse:
     return response
 
 
+class ExportParams(serializers.Serializer[Any]):
+    download = serializers.BooleanField(
+        required=False, default=False, help_text="Ask the browser to save the file."
+    )
+
+
+def _download(request: Request) -> bool:
+    params = ExportParams(data=request.query_params.dict())
+    if not params.is_valid():
+        field, message = first_error(params.errors)
+        raise BadRequest(message, code="invalid_filter", field=field or None)
+    return bool(params.validated_data["download"])
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "fmt",
+    str,
+    OpenApiParameter.PATH,
+    enum=list(exports.FORMATS),
+    description="odcs (an ODCS v3 data contract), asyncapi (AsyncAPI 3.0), backstage "
+    "(a Backstage API entity).",
+)
+YAML_RESPONSES: dict[int, Any] = {
+    200: OpenApiResponse(
+        response={"type": "string"}, description="The document, as YAML (application/yaml)."
+    ),
+    404: ErrorSerializer,
+}
+
+
 class TopicExportApi(APIView):
     """GET one topic as an ODCS contract, an AsyncAPI document or a Backstage entity (YAML).
     ``?download=1`` asks the browser to save it."""
 
+    @extend_schema(
+        summary="Export a topic as an ODCS contract, an AsyncAPI document or a Backstage entity",
+        tags=["exports"],
+        parameters=[FORMAT_PARAMETER, ExportParams],
+        responses={k: (OpenApiTypes.STR if k == 200 else v) for k, v in YAML_RESPONSES.items()},
+    )
     def get(self, request: Request, name: str, fmt: str) -> HttpResponse:
+        download = _download(request)
         if fmt not in exports.FORMATS:
             return _unknown_format(fmt)
         item = exports.topic_for_export(name)
@@ -58,14 +98,21 @@ class TopicExportApi(APIView):
         return yaml_response(
             exports.export_document(item, fmt),
             exports.FILENAMES[fmt].format(name=name),
-            download=bool(request.query_params.get("download")),
+            download=download,
         )
 
 
 class DomainExportApi(APIView):
     """GET every topic of a domain in one multi-document YAML file (``---`` between topics)."""
 
+    @extend_schema(
+        summary="Export every topic of a domain in one multi-document YAML file",
+        tags=["exports"],
+        parameters=[FORMAT_PARAMETER, ExportParams],
+        responses={k: (OpenApiTypes.STR if k == 200 else v) for k, v in YAML_RESPONSES.items()},
+    )
     def get(self, request: Request, domain: str, fmt: str) -> HttpResponse:
+        download = _download(request)
         if fmt not in exports.FORMATS:
             return _unknown_format(fmt)
         items = exports.topics_for_export(Topic.objects.filter(domain=domain))
@@ -74,7 +121,7 @@ class DomainExportApi(APIView):
         return yaml_response(
             "".join(exports.export_stream(items, fmt)),
             exports.FILENAMES[fmt].format(name=domain),
-            download=bool(request.query_params.get("download")),
+            download=download,
         )
 
 
@@ -85,6 +132,25 @@ class ImportInput(serializers.Serializer[Any]):
     topic = serializers.CharField(required=False, allow_blank=True, default="")
     owner = serializers.CharField(required=False, allow_blank=True, default="")
     commit = serializers.BooleanField(default=False)
+
+
+# A field named "source" would clash with Field.source in a class body.
+ImportResultSerializer = type(
+    "ImportResult",
+    (serializers.Serializer,),
+    {
+        "committed": serializers.BooleanField(help_text="Saved (true) or previewed (false)."),
+        "source": serializers.CharField(help_text="avsc or odcs."),
+        "topic": serializers.DictField(help_text="name, action (create | update), description."),
+        "owner": serializers.CharField(allow_null=True),
+        "schema": serializers.DictField(
+            help_text="action, version, compatibility, is_compatible, incompatibilities."
+        ),
+        "sla": serializers.ListField(child=serializers.DictField()),
+        "field_semantics": serializers.ListField(child=serializers.DictField()),
+        "has_changes": serializers.BooleanField(),
+    },
+)
 
 
 def request_principal(request: Request) -> ApiPrincipal:
@@ -105,6 +171,17 @@ class ImportApi(APIView):
     # A preview writes nothing; saving checks the token's scope itself (import_commit).
     writes_nothing = True
 
+    @extend_schema(
+        summary="Import an .avsc schema or an ODCS v3 contract: preview, or save with commit",
+        tags=["exports"],
+        request={"application/json": ImportInput, "multipart/form-data": ImportInput},
+        responses={
+            200: ImportResultSerializer,
+            201: ImportResultSerializer,
+            413: ErrorSerializer,
+            422: ErrorSerializer,
+        },
+    )
     def post(self, request: Request) -> Response:
         # DRF streams a JSON body past Django's DATA_UPLOAD_MAX_MEMORY_SIZE and multipart files
         # go to disk whatever their size: refuse an oversized body before reading it. (JSON

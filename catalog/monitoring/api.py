@@ -8,13 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import error_body
+from catalog.api import BadRequest, error_body, first_error
+from catalog.api_schema import ErrorSerializer
 from catalog.authentication import ApiPrincipal
 from catalog.monitoring import tasks
 from catalog.monitoring.ingest import IngestRejected, signals_ingest
@@ -31,12 +33,62 @@ class RawBodyParser(BaseParser):
         return None
 
 
+class SignalPointSerializer(serializers.Serializer[Any]):
+    """One reading: a consumer group's lag (and throughput) or a topic's DLQ depth (and
+    throughput). Documents the ingest body; the view validates a whole batch itself."""
+
+    topic = serializers.CharField(min_length=1, help_text="A topic in the catalog.")
+    timestamp = serializers.DateTimeField(help_text="When it was read (with a time zone).")
+    consumer_group = serializers.CharField(
+        required=False, min_length=1, help_text="A group registered on the topic."
+    )
+    partition_lag = serializers.DictField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        help_text='Messages behind per partition number, e.g. {"0": 12, "1": 0}.',
+    )
+    throughput = serializers.FloatField(
+        required=False, min_value=0, help_text="Messages/s the group consumes."
+    )
+    topic_throughput = serializers.FloatField(
+        required=False, min_value=0, help_text="Messages/s the topic receives."
+    )
+    dlq_depth = serializers.IntegerField(
+        required=False, min_value=0, help_text="Messages in the topic's DLQ."
+    )
+
+
+class SignalBatchSerializer(serializers.Serializer[Any]):
+    points = SignalPointSerializer(many=True, allow_empty=False)
+
+
+class StoredSerializer(serializers.Serializer[Any]):
+    consumer_samples = serializers.IntegerField()
+    topic_samples = serializers.IntegerField()
+
+
+class IngestResultSerializer(serializers.Serializer[Any]):
+    points = serializers.IntegerField()
+    stored = StoredSerializer()
+    duplicates = serializers.IntegerField(help_text="Points already stored for that time.")
+
+
 class SignalIngestApi(APIView):
     """Store a batch of points (see the README): all or nothing, idempotent by timestamp.
     Alert rules run for the consumers and topics in the batch right after it is stored."""
 
     parser_classes = [RawBodyParser]
 
+    @extend_schema(
+        summary="Push lag, throughput and DLQ readings from another collector",
+        tags=["signals"],
+        request={"application/json": SignalBatchSerializer},
+        responses={
+            200: IngestResultSerializer,
+            413: ErrorSerializer,
+            422: ErrorSerializer,
+        },
+    )
     def post(self, request: Request) -> Response:
         auth = request.auth
         if isinstance(auth, ApiPrincipal) and not auth.can_write:
@@ -114,31 +166,66 @@ def alert_as_dict(alert: Alert) -> dict[str, Any]:
     }
 
 
-class AlertListApi(APIView):
-    """Open alerts first, then the most recent resolved ones; ``?state=open|resolved``,
-    ``?topic=``, ``?limit=`` (max 500)."""
+class AlertParams(serializers.Serializer[Any]):
+    state = serializers.ChoiceField(
+        choices=["open", "resolved"], required=False, help_text="Only open or resolved alerts."
+    )
+    topic = serializers.CharField(required=False, help_text="Only this topic's alerts.")
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
+
+class AlertCauseSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=["schema_version", "proposal_applied"])
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+    url = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    subject = serializers.CharField(required=False)
+    proposal = serializers.IntegerField(required=False)
+
+
+class AlertSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Alert.Kind.choices)
+    topic = serializers.CharField()
+    consumer_group = serializers.CharField(allow_null=True)
+    team = serializers.CharField(allow_null=True)
+    opened_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolution = serializers.ChoiceField(choices=Alert.Resolution.choices, allow_null=True)
+    value = serializers.FloatField()
+    peak = serializers.FloatField()
+    threshold = serializers.FloatField(allow_null=True)
+    message = serializers.CharField()
+    likely_causes = AlertCauseSerializer(many=True)
+
+
+class AlertListSerializer(serializers.Serializer[Any]):
+    alerts = AlertSerializer(many=True)
+
+
+class AlertListApi(APIView):
+    """The newest alerts first; ``?state=open|resolved``, ``?topic=``, ``?limit=`` (max 500)."""
+
+    @extend_schema(
+        summary="Operational alerts (DLQ depth, lag, throughput drop) with their likely cause",
+        tags=["signals"],
+        parameters=[AlertParams],
+        responses={200: AlertListSerializer},
+    )
     def get(self, request: Request) -> Response:
+        params = AlertParams(data=request.query_params.dict())
+        if not params.is_valid():
+            field, message = first_error(params.errors)
+            raise BadRequest(message, code="invalid_filter", field=field or None)
+        values = params.validated_data
         alerts = Alert.objects.select_related("topic", "consumer__team")
-        state = request.query_params.get("state", "")
-        if state == "open":
+        if values.get("state") == "open":
             alerts = alerts.filter(resolved_at__isnull=True)
-        elif state == "resolved":
+        elif values.get("state") == "resolved":
             alerts = alerts.filter(resolved_at__isnull=False)
-        elif state:
-            return Response(
-                error_body("invalid", "state is open or resolved.", "state"),
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        topic = request.query_params.get("topic", "")
-        if topic:
-            alerts = alerts.filter(topic__name=topic)
-        try:
-            limit = max(1, min(int(request.query_params.get("limit", "100")), 500))
-        except ValueError:
-            return Response(
-                error_body("invalid", "limit is a number.", "limit"),
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        rows = alerts.order_by("-opened_at")[:limit]
+        if values.get("topic"):
+            alerts = alerts.filter(topic__name=values["topic"])
+        rows = alerts.order_by("-opened_at", "-id")[: values["limit"]]
         return Response({"alerts": [alert_as_dict(a) for a in rows]})

@@ -164,7 +164,7 @@ def signals_ingest(
                 )
             )
         group = point.get("consumer_group")
-        if group is not None:
+        if "consumer_group" in point:
             if not isinstance(group, str) or not group:
                 errors.append(PointError(index, "consumer_group", "invalid", "Must be a group id."))
             lags = point.get("partition_lag")
@@ -227,7 +227,7 @@ def signals_ingest(
                 PointError(index, "topic_throughput", "invalid", "Messages per second, 0 or more.")
             )
         if (
-            group is None
+            "consumer_group" not in point
             and "dlq_depth" not in point
             and "topic_throughput" not in point
             and len(errors) == before

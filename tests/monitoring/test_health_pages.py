@@ -158,7 +158,9 @@ def test_the_alerts_api_lists_open_alerts_with_their_cause(as_charlie, dlq_alert
     assert body["alerts"][0]["topic"] == "orders.created"
     assert as_charlie.get("/api/v1/alerts/?state=resolved").json() == {"alerts": []}
     error = as_charlie.get("/api/v1/alerts/?state=sideways").json()["error"]
-    assert error["code"] == "invalid" and error["field"] == "state"
+    assert error["code"] == "invalid_filter" and error["field"] == "state"
+    error = as_charlie.get("/api/v1/alerts/?limit=0").json()["error"]
+    assert error["code"] == "invalid_filter" and error["field"] == "limit"
 
 
 def test_the_demo_shows_the_incident_with_its_cause(as_pat, db):

@@ -107,6 +107,8 @@ def test_a_dlq_point_opens_the_alert_right_after_the_batch(
         ({"timestamp": "yesterday"}, "invalid_timestamp", "timestamp"),
         ({"timestamp": "2026-11-30T10:00:00"}, "invalid_timestamp", "timestamp"),
         ({"surprise": 1}, "unknown_field", "surprise"),
+        ({"consumer_group": None}, "invalid", "consumer_group"),
+        ({"throughput": None}, "invalid", "throughput"),
     ],
 )
 def test_a_bad_point_refuses_the_whole_batch_naming_it(
