@@ -211,6 +211,108 @@ def bench_ingest(label: str, *, evaluate: bool) -> None:
     )
 
 
+def bench_ingest_http(threads: int = 4, batches: int = 120) -> None:
+    """The API's throughput as a server: gunicorn with 2 workers on this PostgreSQL database,
+    ``threads`` collectors posting batches of 500 at once over real HTTP, the rule evaluation
+    queued to Redis for a worker (as in production)."""
+    import http.client
+    import socket
+    import subprocess
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from catalog.tokens import api_token_create
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        print("ingest over HTTP: skipped on SQLite (one writer at a time); set BENCH_DATABASE_URL")
+        return
+    user, _ = get_user_model().objects.get_or_create(username="collector", is_staff=True)
+    _, token = api_token_create(user=user, name="http", scope="write")
+    consumers = list(Consumer.objects.select_related("topic")[:BATCH])
+    base = timezone.now() - datetime.timedelta(hours=6)
+    bodies = [
+        json.dumps(
+            {
+                "points": [
+                    {
+                        "topic": c.topic.name,
+                        "consumer_group": c.group_id,
+                        "timestamp": (base + datetime.timedelta(seconds=10 * b)).isoformat(),
+                        "partition_lag": {str(p): (b + p) % 50 for p in range(PARTITIONS)},
+                        "throughput": 12.5,
+                    }
+                    for c in consumers
+                ]
+            }
+        ).encode()
+        for b in range(batches)
+    ]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "catalog.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(body: bytes) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("POST", "/api/v1/signals/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    try:
+        for _ in range(100):
+            try:
+                post(b'{"points": []}')
+                break
+            except OSError:
+                time.sleep(0.1)
+        for body in bodies[:4]:  # warm both workers (token check, imports)
+            assert post(body) == 200
+        started = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(post, bodies[4:]))
+        seconds = time.perf_counter() - started
+        assert set(statuses) == {200}, statuses
+        points = BATCH * (len(bodies) - 4)
+        print(
+            f"ingest over HTTP, gunicorn 2 workers, {threads} collectors at once: "
+            f"{points / seconds:,.0f} points/s ({len(bodies) - 4} batches of {BATCH} "
+            f"in {seconds:.1f} s)"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).delete(queue)
+
+
 def main() -> None:
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[1]}")
     topics = populate_catalog()
@@ -220,6 +322,7 @@ def main() -> None:
         bench_collection(cluster)
     bench_ingest("ingest, rules evaluated in-process after each batch", evaluate=True)
     bench_ingest("ingest, rules left to a worker (REDIS_URL set)", evaluate=False)
+    bench_ingest_http()
 
 
 if __name__ == "__main__":
