@@ -671,6 +671,9 @@ class _Builder:
                         if defined is not None:
                             names.update(defined)
                             self.defined_in.update(dict.fromkeys(defined, i))
+                        if i in exact:
+                            # Still compared type-exactly when this schema is a reference.
+                            self.exact.add(i)
                         digest = field_node.type.digest
                         field_nodes.append(field_node)
                         by_name[name] = field_node

@@ -154,3 +154,11 @@ def test_equal_top_level_fields_share_their_nodes():
     assert (
         shared_fields(record(A, ADDRESS, {"name": "d", "type": "double", "default": 5.0}), old) == 2
     )
+
+
+def test_a_field_taken_over_is_still_compared_type_exactly_when_it_serves_as_a_reference():
+    one = json.dumps(record({"name": "n", "type": "int", "default": 1}))
+    chained = parse_schema(one, reference=parse_schema(one))
+    true_default = record({"name": "n", "type": "int", "default": True})
+    assert outcome(true_default, chained) == outcome(true_default, None)
+    assert outcome(true_default, None)[0] == "error"
