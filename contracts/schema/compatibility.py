@@ -57,6 +57,20 @@ class Rule(StrEnum):
 BACKWARD = "BACKWARD"
 FORWARD = "FORWARD"
 
+# Levels by their exact spelling (a StrEnum member hashes and compares as its
+# value, so members are found too); anything else goes through the enum.
+_LEVELS = {level.value: level for level in CompatibilityLevel}
+# Per level: whether it is transitive, and the directions it checks.
+_PLANS: dict[CompatibilityLevel, tuple[bool, tuple[str, ...]]] = {
+    level: (
+        level.endswith("_TRANSITIVE"),
+        {"BACKWARD": (BACKWARD,), "FORWARD": (FORWARD,), "FULL": (BACKWARD, FORWARD)}.get(
+            level.removesuffix("_TRANSITIVE"), ()
+        ),
+    )
+    for level in CompatibilityLevel
+}
+
 # Writer types each reader type accepts besides itself (Avro type promotion).
 _PROMOTIONS: dict[str, frozenset[str]] = {
     "long": frozenset({"int"}),
@@ -168,7 +182,8 @@ def check_compatibility(
     is invalid (for an existing one, the message says which) and
     ``ValueError`` for an unknown level.
     """
-    level = CompatibilityLevel(str(level).upper())
+    found_level = _LEVELS.get(level)
+    level = CompatibilityLevel(str(level).upper()) if found_level is None else found_level
     # A new version mostly repeats the previous one, so each side parsed from
     # JSON shares the top-level fields it has in common with the other.
     last = existing[-1] if existing else None
@@ -177,12 +192,8 @@ def check_compatibility(
     )
     if level is CompatibilityLevel.NONE or not existing:
         return CompatibilityResult(level, [])
-    indexes = range(len(existing)) if level.endswith("_TRANSITIVE") else [len(existing) - 1]
-    directions = {
-        "BACKWARD": (BACKWARD,),
-        "FORWARD": (FORWARD,),
-        "FULL": (BACKWARD, FORWARD),
-    }[level.removesuffix("_TRANSITIVE")]
+    transitive, directions = _PLANS[level]
+    indexes = range(len(existing)) if transitive else (len(existing) - 1,)
     checker = _Checker()
     # Registry histories often repeat a schema; each distinct pair is checked once.
     # Root digests identify whole schemas exactly (a root is always closed).
