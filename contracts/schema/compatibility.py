@@ -199,8 +199,15 @@ def check_compatibility(
     # Root digests identify whole schemas exactly (a root is always closed).
     pair_results: dict[tuple[int, int], list[_Problem]] = {}
     found: list[Incompatibility] = []
+    # A version given as the very text of the new schema is the same schema (a
+    # schema checked again unchanged, a history that repeats it): not parsed again.
+    new_text = new if isinstance(new, str) else None
     for index in indexes:
-        old = _parse_existing(existing[index], index, max_bytes, new_parsed)
+        schema = existing[index]
+        if new_text is not None and isinstance(schema, str) and schema == new_text:
+            old = new_parsed
+        else:
+            old = _parse_existing(schema, index, max_bytes, new_parsed)
         label = _label(version_labels, index)
         for direction in directions:
             reader, writer = (new_parsed, old) if direction == BACKWARD else (old, new_parsed)
