@@ -107,15 +107,6 @@ class ParsedSchema:
         """Hex SHA-256 of ``normalized``."""
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
 
-    @cached_property
-    def _names_by_field(self) -> dict[int, dict[str, NamedNode]]:
-        """The named types defined inside each top-level field, by field index."""
-        grouped: dict[int, dict[str, NamedNode]] = {}
-        names = self.names
-        for fullname, index in self._defined_in.items():
-            grouped.setdefault(index, {})[fullname] = names[fullname]
-        return grouped
-
     def __reduce__(self) -> tuple[Any, tuple[Any]]:
         # Node digests are only meaningful inside the process that interned
         # them, so a pickled schema (a cache, a task queue) is parsed afresh.
@@ -441,6 +432,7 @@ class _Builder:
         self.exact: set[int] = set()
         self.defined_in: dict[str, int] = {}
         self.root_head: tuple[Any, ...] = ()
+        self.their_positions: tuple[int, ...] = ()
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
         """Return the node, the in-progress names it refers to, and its digest."""
@@ -704,46 +696,18 @@ class _Builder:
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
         reference = self._reference_for(record) if not pointer else None
-        start = 0
-        if reference is not None:
-            their_fields = reference.raw["fields"]
-            their_nodes: list[FieldNode] = reference.root.fields  # type: ignore[attr-defined]
-            unshareable = reference._unshareable
-            exact = reference._exact
-            start = self._take_over_prefix(fields, reference, record, head)
-            if start < len(fields):
-                their_names = reference._names_by_field
-            names = self.names
-        for i, raw_field in enumerate(islice(fields, start, None), start):
+        # Top-level fields that may be taken over from the reference, as runs:
+        # first index -> index after the last.
+        runs = self._shareable_runs(fields, reference) if reference is not None else {}
+        taken_until = 0
+        for i, raw_field in enumerate(fields):
             if not pointer:
-                if (
-                    reference is not None
-                    and i < len(their_fields)
-                    and i not in unshareable
-                    and raw_field == their_fields[i]
-                    and (i not in exact or _same_json(raw_field, their_fields[i]))
-                ):
-                    # Equal JSON in the same context: the reference's nodes, already
-                    # validated, are what building this field would give.
-                    field_node = their_nodes[i]
-                    name = field_node.name
-                    defined = their_names.get(i)
-                    # On a clash, building the field reports it.
-                    if name not in by_name and (
-                        defined is None or names.keys().isdisjoint(defined)
-                    ):
-                        if defined is not None:
-                            names.update(defined)
-                            self.defined_in.update(dict.fromkeys(defined, i))
-                        if i in exact:
-                            # Still compared type-exactly when this schema is a reference.
-                            self.exact.add(i)
-                        digest = field_node.type.digest
-                        field_nodes.append(field_node)
-                        by_name[name] = field_node
-                        field_keys[name] = digest
-                        head.append((name, field_node.aliases, field_node.has_default, digest))
-                        continue
+                if i < taken_until:
+                    continue
+                run_end = runs.get(i)
+                if run_end is not None and self._take_over(reference, record, head, i, run_end):
+                    taken_until = run_end
+                    continue
                 self.root_field = i
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
@@ -833,56 +797,83 @@ class _Builder:
             self.root_field = None
         return open_refs
 
-    def _take_over_prefix(
+    def _shareable_runs(self, fields: list[Any], reference: ParsedSchema) -> dict[int, int]:
+        """The runs of top-level fields whose JSON equals the reference's field at
+        the same index and which may be shared, as first index -> end index."""
+        their_fields = reference.raw["fields"]
+        # C-level comparisons of every pair at once.
+        shareable = list(map(operator.eq, fields, their_fields))
+        count = len(shareable)
+        for i in reference._unshareable:
+            if i < count:
+                shareable[i] = False
+        for i in reference._exact:
+            if i < count and shareable[i] and not _same_json(fields[i], their_fields[i]):
+                shareable[i] = False
+        # Where the named types defined in top-level fields are, for bisect.
+        self.their_positions = tuple(reference._defined_in.values())
+        # A Python step per run rather than per field.
+        shareable.append(False)
+        runs: dict[int, int] = {}
+        start = 0
+        while True:
+            try:
+                start = shareable.index(True, start)
+            except ValueError:
+                return runs
+            end = shareable.index(False, start)
+            runs[start] = end
+            start = end
+
+    def _take_over(
         self,
-        fields: list[Any],
-        reference: ParsedSchema,
+        reference: ParsedSchema | None,
         record: RecordNode,
         head: list[Any],
-    ) -> int:
-        """Take over the reference's nodes for the longest run of leading top-level
-        fields that may be shared; return how many were taken over.
+        start: int,
+        end: int,
+    ) -> bool:
+        """Take over the reference's nodes of top-level fields ``start`` to ``end``
+        (excluded); False, taking nothing, if a name in them clashes with one
+        already defined (building them then reports it).
 
-        Cheaper than taking fields over one by one: the reference parsed these
-        same fields in the same order from the same state (its root record of
-        the same full name registered, nothing else), so its nodes are what
-        building them would give and no name can clash; the bookkeeping is
-        copied in bulk.
+        Equal JSON in the same context: the reference's nodes, already
+        validated, are what building these fields would give. The fields were
+        parsed together in the reference, so they cannot clash with each other,
+        and only their field names and the named types they define can clash
+        with what this parse has defined so far. Everything is copied in bulk:
+        the reference's per-field dicts and digest key list every field once,
+        in order, and its ``_defined_in`` lists named types in definition order.
         """
-        their_fields = reference.raw["fields"]
-        # C-level comparisons of every pair; the first unequal one ends the run.
-        equal = list(map(operator.eq, fields, their_fields))
-        count = equal.index(False) if False in equal else len(equal)
-        unshareable = reference._unshareable
-        if unshareable:
-            count = min(count, min(unshareable))
-        exact = reference._exact
-        if exact:
-            for i in sorted(exact):
-                if i >= count:
-                    break
-                if not _same_json(fields[i], their_fields[i]):
-                    count = i
-                    break
-                self.exact.add(i)
-        if not count:
-            return 0
+        assert reference is not None, "runs come from a reference"
         their_root: RecordNode = reference.root  # type: ignore[assignment]
-        record.fields.extend(their_root.fields[:count])
-        # Both dicts list the fields in order, one entry each.
-        record.fields_by_name.update(islice(their_root.fields_by_name.items(), count))
-        record.field_keys.update(islice(their_root.field_keys.items(), count))
-        head.extend(reference._root_head[3 : 3 + count])
-        their_defined_in = reference._defined_in
+        by_name = record.fields_by_name
+        if by_name and not by_name.keys().isdisjoint(islice(their_root.fields_by_name, start, end)):
+            return False
+        their_defined_in: dict[str, int] = reference._defined_in
+        first = last = 0
         if their_defined_in:
-            # Named types are recorded in definition order, field by field.
-            defined = bisect.bisect_left(tuple(their_defined_in.values()), count)
-            if defined:
-                their_names = reference.names
-                for fullname, index in islice(their_defined_in.items(), defined):
-                    self.names[fullname] = their_names[fullname]
-                    self.defined_in[fullname] = index
-        return count
+            positions = self.their_positions
+            first = bisect.bisect_left(positions, start)
+            last = bisect.bisect_left(positions, end, first)
+        names = self.names
+        if first < last and not names.keys().isdisjoint(islice(their_defined_in, first, last)):
+            return False
+        record.fields.extend(their_root.fields[start:end])
+        by_name.update(islice(their_root.fields_by_name.items(), start, end))
+        record.field_keys.update(islice(their_root.field_keys.items(), start, end))
+        head.extend(reference._root_head[3 + start : 3 + end])
+        if first < last:
+            their_names = reference.names
+            defined_in = self.defined_in
+            for fullname, index in islice(their_defined_in.items(), first, last):
+                names[fullname] = their_names[fullname]
+                defined_in[fullname] = index
+        for i in reference._exact:
+            if start <= i < end:
+                # Still compared type-exactly when this schema is a reference.
+                self.exact.add(i)
+        return True
 
     def _register(self, fullname: str, node: NamedNode) -> None:
         self.names[fullname] = node
