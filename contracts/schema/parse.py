@@ -595,10 +595,10 @@ class _Builder:
             doc = None
         logical = value.get("logicalType")
         logical_type = logical if isinstance(logical, str) else None
-        head: list[Any] = [kind, fullname, alias_fullnames]
-        node: NamedNode
-        open_refs = _EMPTY
+        names = self.names
+        root_field = self.root_field
         if is_record:
+            head: list[Any] = [kind, fullname, alias_fullnames]
             record = RecordNode(
                 "record",
                 pointer,
@@ -616,19 +616,31 @@ class _Builder:
                 {},
             )
             # Registered before its fields so that fields can refer to it recursively.
-            self._register(fullname, record)
+            names[fullname] = record
+            if root_field is not None:
+                self.defined_in[fullname] = root_field
             self.in_progress.add(fullname)
             open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
-            node = record
-        elif kind == "enum":
+            if fullname in open_refs:
+                open_refs = open_refs - {fullname}
+            record.open_refs = open_refs
+            record.closed = not open_refs
+            key = tuple(head)
+            if not pointer:
+                self.root_head = key
+            record.digest = digest = _intern(key)
+            return record, open_refs, digest
+        # An enum or a fixed refers to nothing: made complete at once.
+        node: NamedNode
+        if kind == "enum":
             symbols, symbol_set, default = _enum_symbols(value, pointer)
-            head += [symbols, default]
+            digest = _intern((kind, fullname, alias_fullnames, symbols, default))
             node = EnumNode(
                 "enum",
                 pointer,
                 logical_type,
-                0,
+                digest,
                 True,
                 fullname,
                 simple,
@@ -644,13 +656,14 @@ class _Builder:
             size: Any = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
-            if self.root_field is not None:
-                self.exact.add(self.root_field)
+            if root_field is not None:
+                self.exact.add(root_field)
+            digest = _intern((kind, fullname, alias_fullnames, size))
             node = FixedNode(
                 "fixed",
                 pointer,
                 logical_type,
-                0,
+                digest,
                 True,
                 fullname,
                 simple,
@@ -660,18 +673,10 @@ class _Builder:
                 _EMPTY,
                 size,
             )
-            head.append(size)
-        if not is_record:
-            self._register(fullname, node)
-        if fullname in open_refs:
-            open_refs = open_refs - {fullname}
-        node.open_refs = open_refs
-        node.closed = not open_refs
-        key = tuple(head)
-        if not pointer:
-            self.root_head = key
-        node.digest = _intern(key)
-        return node, open_refs, node.digest
+        names[fullname] = node
+        if root_field is not None:
+            self.defined_in[fullname] = root_field
+        return node, _EMPTY, digest
 
     def _fields(
         self,
@@ -874,11 +879,6 @@ class _Builder:
                 # Still compared type-exactly when this schema is a reference.
                 self.exact.add(i)
         return True
-
-    def _register(self, fullname: str, node: NamedNode) -> None:
-        self.names[fullname] = node
-        if self.root_field is not None:
-            self.defined_in[fullname] = self.root_field
 
     def _reference_for(self, root: RecordNode) -> ParsedSchema | None:
         """The reference, if its root is a record of the same full name (which
