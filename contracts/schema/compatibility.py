@@ -26,7 +26,7 @@ from contracts.schema.model import (
     UnionNode,
     type_label,
 )
-from contracts.schema.parse import DEFAULT_MAX_BYTES, ParsedSchema, parse_schema
+from contracts.schema.parse import DEFAULT_MAX_BYTES, ParsedSchema, parse_pair, parse_schema
 
 SchemaInput = str | bytes | dict[str, Any] | list[Any] | ParsedSchema
 
@@ -184,15 +184,29 @@ def check_compatibility(
     """
     found_level = _LEVELS.get(level)
     level = CompatibilityLevel(str(level).upper()) if found_level is None else found_level
-    # A new version mostly repeats the previous one, so each side parsed from
-    # JSON shares the top-level fields it has in common with the other.
+    transitive, directions = _PLANS[level]
     last = existing[-1] if existing else None
-    new_parsed = parse_schema(
-        new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
+    # Checked against the last version only, both given as JSON: the fields they
+    # have in common are validated once and built for neither (see parse_pair).
+    pair = (
+        parse_pair(new, last, max_bytes)
+        if last is not None
+        and (not transitive or len(existing) == 1)
+        and level is not CompatibilityLevel.NONE
+        and not isinstance(new, ParsedSchema)
+        and not isinstance(last, ParsedSchema)
+        else None
     )
+    if pair is not None:
+        new_parsed, last_parsed = pair
+    else:
+        # A new version mostly repeats the previous one, so each side parsed from
+        # JSON shares the top-level fields it has in common with the other.
+        new_parsed = parse_schema(
+            new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
+        )
     if level is CompatibilityLevel.NONE or not existing:
         return CompatibilityResult(level, [])
-    transitive, directions = _PLANS[level]
     indexes = range(len(existing)) if transitive else (len(existing) - 1,)
     checker = _Checker()
     # Registry histories often repeat a schema; each distinct pair is checked once.
@@ -204,7 +218,9 @@ def check_compatibility(
     new_text = new if isinstance(new, str) else None
     for index in indexes:
         schema = existing[index]
-        if new_text is not None and isinstance(schema, str) and schema == new_text:
+        if pair is not None:
+            old = last_parsed
+        elif new_text is not None and isinstance(schema, str) and schema == new_text:
             old = new_parsed
         else:
             old = _parse_existing(schema, index, max_bytes, new_parsed)
@@ -424,11 +440,12 @@ class _Checker:
     ) -> None:
         prefix = f"{field}." if field else ""
         writer_keys = writer.field_keys
-        for i, reader_field in enumerate(reader.fields):
+        for reader_field in reader.fields:
             if writer_keys.get(reader_field.name) == reader.field_keys[reader_field.name]:
                 continue
             field_path = prefix + reader_field.name
-            field_pointer = f"{path}/fields/{i}"
+            # The field's own index: a record from parse_pair lists only some fields.
+            field_pointer = f"{path}/fields/{reader_field.index}"
             writer_field = _writer_field(reader_field, writer)
             if writer_field is None:
                 if not reader_field.has_default:

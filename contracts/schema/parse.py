@@ -153,8 +153,12 @@ def parse_schema(
     """
     if isinstance(schema, ParsedSchema):
         return schema
-    raw = _load(schema, max_bytes, max_depth)
+    return _parse_loaded(_load(schema, max_bytes, max_depth), reference, None)
+
+
+def _parse_loaded(raw: Any, reference: ParsedSchema | None, pair: _Pair | None) -> ParsedSchema:
     builder = _Builder(reference)
+    builder.pair = pair
     root = builder.build(raw, "", "")[0]
     builder.check_defaults()
     try:
@@ -199,6 +203,244 @@ def _new_parsed_schema(
         _root_head=root_head,
     )
     return parsed
+
+
+class _Unvouched(Exception):
+    """Raised inside :func:`parse_pair` when it cannot vouch for the result."""
+
+
+class _Pair:
+    """What the two parses of :func:`parse_pair` share."""
+
+    def __init__(self, candidates: set[int], first_fields: list[Any]) -> None:
+        self.validating = True
+        # The top-level fields equal in both versions; once the first parse is
+        # done, those it validated without building (index -> field name,
+        # the named types it defines, whether it needs a type-exact comparison).
+        self.candidates: set[int] | dict[int, tuple[str, tuple[str, ...], bool]] = candidates
+        self.vouched: dict[int, tuple[str, tuple[str, ...], bool]] = {}
+        self.first_fields = first_fields
+        # Sets both root records' digests apart from every other record's.
+        self.marker = ("pair", next(_NEXT_ID))
+
+
+def parse_pair(
+    new: str | bytes | dict[str, Any] | list[Any],
+    old: str | bytes | dict[str, Any] | list[Any],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[ParsedSchema, ParsedSchema] | None:
+    """Parse two versions of a record schema for one compatibility check of the
+    one against the other; None where it cannot do better than two parses.
+
+    A top-level field whose JSON equals the other version's field at the same
+    index, in a root record of the same name, and refers to no type outside
+    itself, has the same type in both, which cannot be incompatible with
+    itself: it is validated once (in the first version) and built in neither.
+    Both root records leave such fields out of their fields, field keys and
+    digest (only their names stay, for duplicate checks), so the checker
+    compares the other fields only; a marker shared by the two roots keeps
+    their digests apart from any other record's. fastavro still validates both
+    schemas whole. The results are only fit for that one check: they never
+    leave ``check_compatibility``.
+
+    Only fields whose validity the cheap validation (:func:`_vouch_field`) can
+    vouch for are left out; it takes nothing else on trust. Whenever
+    anything is doubtful (an invalid schema, a built field referring to a name
+    or having aliases, a name clash in the second version), this returns None
+    and the caller parses the ordinary way, which reports errors exactly as
+    it always has.
+
+    The very same text twice (a schema checked again unchanged) is parsed
+    once, every field it can vouch for left out, and stands for both.
+    """
+    same = isinstance(new, str) and new == old
+    try:
+        new_raw = _load(new, max_bytes, DEFAULT_MAX_DEPTH)
+        old_raw = new_raw if same else _load(old, max_bytes, DEFAULT_MAX_DEPTH)
+    except SchemaError:
+        return None
+    if (
+        new_raw.__class__ is not dict
+        or old_raw.__class__ is not dict
+        or new_raw.get("type") != "record"
+        or old_raw.get("type") != "record"
+        # Same name and namespace: same full name, same namespace for the fields.
+        or new_raw.get("name") != old_raw.get("name")
+        or new_raw.get("namespace") != old_raw.get("namespace")
+    ):
+        return None
+    new_fields = new_raw.get("fields")
+    old_fields = old_raw.get("fields")
+    if new_fields.__class__ is not list or old_fields.__class__ is not list:
+        return None
+    equal = list(map(operator.eq, new_fields, old_fields))
+    indexes = set(itertools.compress(range(len(equal)), equal))
+    if not indexes:
+        return None
+    pair = _Pair(indexes, new_fields)
+    try:
+        new_parsed = _parse_loaded(new_raw, None, pair)
+        if same:
+            return new_parsed, new_parsed
+        pair.validating = False
+        pair.candidates = pair.vouched
+        old_parsed = _parse_loaded(old_raw, None, pair)
+    except (SchemaError, _Unvouched):
+        return None
+    return new_parsed, old_parsed
+
+
+class _Unvouchable(Exception):
+    """Raised by :func:`_vouch_field` for anything it does not vouch for."""
+
+
+# What parse_pair enters for the names of the fields it only validated and of
+# the named types they define: duplicates are still found, and a reference to
+# such a type means parse_pair cannot vouch for the result.
+_OPAQUE_FIELD = FieldNode("", Node("opaque", ""), -1, "")
+_OPAQUE = NamedNode("opaque", "")
+
+
+def _vouch_field(
+    raw_field: Any,
+    namespace: str,
+    names: dict[str, NamedNode],
+    field_names: dict[str, Any] | set[str],
+    defined: list[str],
+) -> bool:
+    """Validate a field without building it; return whether its JSON must be
+    compared type-exactly (a default other than null or a string, the rule of
+    ``_Builder``). Appends the full names it defines to ``defined``.
+
+    Accepts only what building the field would accept, and only a common
+    subset of it: a field with aliases or an order, any type referring to a
+    name, a fixed, a namespace or a dotted name, aliases of a named type, or a
+    default other than null for a union starting with null or a default of a
+    primitive type raises :class:`_Unvouchable` and is built instead. Every
+    check it makes is the builder's own, so nothing invalid gets through.
+    """
+    if raw_field.__class__ is not dict:
+        raise _Unvouchable
+    name = raw_field.get("name")
+    if (
+        name.__class__ is not str
+        or not (name.isascii() and name.isidentifier())
+        or name in field_names
+        or "type" not in raw_field
+    ):
+        raise _Unvouchable
+    field_type = raw_field["type"]
+    exact = False
+    if len(raw_field) > 2:
+        if "aliases" in raw_field or "order" in raw_field:
+            raise _Unvouchable
+        if "default" in raw_field:
+            default = raw_field["default"]
+            if default is None:
+                if not (field_type.__class__ is list and field_type and field_type[0] == "null"):
+                    raise _Unvouchable
+            elif (
+                field_type.__class__ is not str
+                or field_type not in _PRIMITIVE_NODES
+                or _default_problem(_PRIMITIVE_NODES[field_type], default) is not None
+            ):
+                raise _Unvouchable
+            exact = default is not None and default.__class__ is not str
+    if field_type.__class__ is str and field_type in _PRIMITIVE_NODES:
+        # The most common field type, without a call.
+        return exact
+    return _vouch_type(field_type, namespace, names, defined) or exact
+
+
+def _vouch_type(
+    value: Any, namespace: str, names: dict[str, NamedNode], defined: list[str]
+) -> bool:
+    """Validate a type for :func:`_vouch_field`; return whether it holds a
+    default that must be compared type-exactly."""
+    if value.__class__ is str:
+        if value in _PRIMITIVE_NODES:
+            return False
+        raise _Unvouchable
+    if value.__class__ is list:
+        exact = False
+        seen: set[str] = set()
+        for branch in value:
+            if branch.__class__ is str:
+                if branch not in _PRIMITIVE_NODES:
+                    raise _Unvouchable
+                key = branch
+            elif branch.__class__ is dict:
+                kind = branch.get("type")
+                if kind.__class__ is not str:
+                    raise _Unvouchable
+                if kind in _NAMED_KINDS:
+                    exact = _vouch_named(branch, kind, namespace, names, defined) or exact
+                    key = defined[-1]
+                elif kind in _PRIMITIVE_NODES or kind == "array" or kind == "map":
+                    exact = _vouch_type(branch, namespace, names, defined) or exact
+                    key = kind
+                else:
+                    raise _Unvouchable
+            else:
+                raise _Unvouchable
+            if key in seen:
+                raise _Unvouchable
+            seen.add(key)
+        return exact
+    if value.__class__ is not dict:
+        raise _Unvouchable
+    kind = value.get("type")
+    if kind.__class__ is not str:
+        raise _Unvouchable
+    if kind in _PRIMITIVE_NODES:
+        return False
+    if kind in _NAMED_KINDS:
+        return _vouch_named(value, kind, namespace, names, defined)
+    if kind == "array" or kind == "map":
+        key = "items" if kind == "array" else "values"
+        if key not in value:
+            raise _Unvouchable
+        return _vouch_type(value[key], namespace, names, defined)
+    raise _Unvouchable
+
+
+def _vouch_named(
+    value: dict[str, Any],
+    kind: str,
+    namespace: str,
+    names: dict[str, NamedNode],
+    defined: list[str],
+) -> bool:
+    """Validate an enum or record definition for :func:`_vouch_field`."""
+    name: Any = value.get("name")
+    if (
+        kind == "fixed"
+        or name.__class__ is not str
+        or not (name.isascii() and name.isidentifier())
+        or name in PRIMITIVE_TYPES
+        or "namespace" in value
+        or "aliases" in value
+    ):
+        raise _Unvouchable
+    fullname = f"{namespace}.{name}" if namespace else name
+    if fullname in names or fullname in defined:
+        raise _Unvouchable
+    defined.append(fullname)
+    if kind == "enum":
+        try:
+            _enum_symbols(value, "")
+        except SchemaError:
+            raise _Unvouchable from None
+        return False
+    fields: Any = value.get("fields")
+    if fields.__class__ is not list:
+        raise _Unvouchable
+    exact = False
+    field_names: set[str] = set()
+    for raw_field in fields:
+        exact = _vouch_field(raw_field, namespace, names, field_names, defined) or exact
+        field_names.add(raw_field["name"])
+    return exact
 
 
 def _unpickle(raw: Any) -> ParsedSchema:
@@ -433,6 +675,7 @@ class _Builder:
         self.defined_in: dict[str, int] = {}
         self.root_head: tuple[Any, ...] = ()
         self.their_positions: tuple[int, ...] = ()
+        self.pair: _Pair | None = None
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
         """Return the node, the in-progress names it refers to, and its digest."""
@@ -480,6 +723,8 @@ class _Builder:
                 self.unshareable.add(root_field)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
+        if named is _OPAQUE:
+            raise _Unvouched
         if root_field is not None and self.defined_in.get(named.fullname) != root_field:
             self.unshareable.add(root_field)
         if named.fullname in self.in_progress:
@@ -713,6 +958,25 @@ class _Builder:
                 if run_end is not None and self._take_over(reference, record, head, i, run_end):
                     taken_until = run_end
                     continue
+                pair = self.pair
+                if pair is not None and i in pair.candidates:
+                    if pair.validating:
+                        if self._left_out(pair, i, raw_field, namespace, by_name):
+                            continue
+                    else:
+                        # What the first version validated without building it.
+                        name, defined_names, exact = pair.candidates[i]  # type: ignore[index]
+                        if (
+                            name in by_name
+                            or (defined_names and not self.names.keys().isdisjoint(defined_names))
+                            or (exact and not _same_json(raw_field, pair.first_fields[i]))
+                        ):
+                            # Not what the first version validated: it would be built.
+                            raise _Unvouched
+                        by_name[name] = _OPAQUE_FIELD
+                        for fullname in defined_names:
+                            self.names[fullname] = _OPAQUE
+                        continue
                 self.root_field = i
             field_pointer = prefix + indexes[i]
             if raw_field.__class__ is not dict and not isinstance(raw_field, dict):
@@ -735,6 +999,9 @@ class _Builder:
                 # Optional keys, looked up only when there are any.
                 if "aliases" in raw_field:
                     aliases = _field_aliases(raw_field["aliases"], field_pointer)
+                    if aliases and self.pair is not None:
+                        # It could find a field left out of the other version.
+                        raise _Unvouched
                 if "order" in raw_field:
                     order = raw_field["order"]
                     if order.__class__ is not str or order not in _FIELD_ORDERS:
@@ -800,7 +1067,27 @@ class _Builder:
             head.append((name, aliases, has_default, digest))
         if not pointer:
             self.root_field = None
+            if self.pair is not None:
+                head.append(self.pair.marker)
         return open_refs
+
+    def _left_out(
+        self, pair: _Pair, i: int, raw_field: Any, namespace: str, by_name: dict[str, FieldNode]
+    ) -> bool:
+        """Validate top-level field ``i`` of the first version without building it
+        (see parse_pair); False if it must be built."""
+        names = self.names
+        defined: list[str] = []
+        try:
+            exact = _vouch_field(raw_field, namespace, names, by_name, defined)
+        except _Unvouchable:
+            return False
+        name = raw_field["name"]
+        pair.vouched[i] = (name, tuple(defined), exact)
+        by_name[name] = _OPAQUE_FIELD
+        for fullname in defined:
+            names[fullname] = _OPAQUE
+        return True
 
     def _shareable_runs(self, fields: list[Any], reference: ParsedSchema) -> dict[int, int]:
         """The runs of top-level fields whose JSON equals the reference's field at
