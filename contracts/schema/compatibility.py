@@ -146,7 +146,9 @@ class CompatibilityResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass pays an object.__setattr__ per field, and this
+# one is internal and never changed once made.
+@dataclass(slots=True)
 class _Problem:
     """An incompatibility before it is phrased for a direction and a version."""
 

@@ -622,7 +622,20 @@ def _qualify(name: str, namespace: str) -> str:
 
 def _split_name(value: dict[str, Any], namespace: str, pointer: str) -> tuple[str, str, str]:
     """Return (fullname, simple name, namespace) of a named type definition."""
-    name = _check_name(value["name"], f"{pointer}/name", "name")
+    name = value["name"]
+    declared: Any = value.get("namespace")
+    if (
+        name.__class__ is str
+        and name.isascii()
+        and name.isidentifier()
+        and declared.__class__ is str
+        and declared.isascii()
+        and all(map(str.isidentifier, declared.split(".")))
+    ):
+        # A simple name in a valid namespace of its own (a root record's usual
+        # form), without the checks' error pointers being formatted.
+        return f"{declared}.{name}", name, declared
+    name = _check_name(name, f"{pointer}/name", "name")
     if "." in name:
         own_namespace, simple = name.rsplit(".", 1)
     else:
