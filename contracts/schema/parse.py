@@ -209,6 +209,11 @@ class _Unvouched(Exception):
     """Raised inside :func:`parse_pair` when it cannot vouch for the result."""
 
 
+class _NamedTypeNeeded(Exception):
+    """Raised inside :func:`parse_pair` by a reference to a named type defined
+    in a field it left out."""
+
+
 class _Pair:
     """What the two parses of :func:`parse_pair` share."""
 
@@ -277,17 +282,34 @@ def parse_pair(
     indexes = set(itertools.compress(range(len(equal)), equal))
     if not indexes:
         return None
-    pair = _Pair(indexes, new_fields)
+    # A field that changed may refer to a type defined in one that did not (a
+    # new field of an existing record type), which needs that type's node; so
+    # may, found only while parsing, an unchanged field the cheap validation
+    # does not cover. Then both are parsed the ordinary way, decoded once.
+    changed = itertools.chain(
+        itertools.compress(new_fields, map(operator.not_, equal)),
+        itertools.compress(old_fields, map(operator.not_, equal)),
+        new_fields[len(equal) :],
+        old_fields[len(equal) :],
+    )
+    if not any(map(_field_may_refer, changed)):
+        pair = _Pair(indexes, new_fields)
+        try:
+            new_parsed = _parse_loaded(new_raw, None, pair)
+            if same:
+                return new_parsed, new_parsed
+            pair.validating = False
+            pair.candidates = pair.vouched
+            return new_parsed, _parse_loaded(old_raw, None, pair)
+        except _NamedTypeNeeded:
+            pass
+        except (SchemaError, _Unvouched):
+            return None
     try:
-        new_parsed = _parse_loaded(new_raw, None, pair)
-        if same:
-            return new_parsed, new_parsed
-        pair.validating = False
-        pair.candidates = pair.vouched
-        old_parsed = _parse_loaded(old_raw, None, pair)
-    except (SchemaError, _Unvouched):
+        new_parsed = _parse_loaded(new_raw, None, None)
+        return new_parsed, _parse_loaded(old_raw, new_parsed, None)
+    except SchemaError:
         return None
-    return new_parsed, old_parsed
 
 
 class _Unvouchable(Exception):
@@ -358,29 +380,32 @@ def _vouch_type(
     """Validate a type for :func:`_vouch_field`; return whether it holds a
     default that must be compared type-exactly."""
     if value.__class__ is str:
-        if value in _PRIMITIVE_NODES:
-            return False
-        raise _Unvouchable
+        if value not in _PRIMITIVE_NODES:
+            _vouch_reference(value, namespace, names)
+        return False
     if value.__class__ is list:
         exact = False
         seen: set[str] = set()
         for branch in value:
             if branch.__class__ is str:
-                if branch not in _PRIMITIVE_NODES:
-                    raise _Unvouchable
-                key = branch
+                key = (
+                    branch
+                    if branch in _PRIMITIVE_NODES
+                    else _vouch_reference(branch, namespace, names)
+                )
             elif branch.__class__ is dict:
                 kind = branch.get("type")
                 if kind.__class__ is not str:
                     raise _Unvouchable
                 if kind in _NAMED_KINDS:
+                    position = len(defined)
                     exact = _vouch_named(branch, kind, namespace, names, defined) or exact
-                    key = defined[-1]
+                    key = defined[position]
                 elif kind in _PRIMITIVE_NODES or kind == "array" or kind == "map":
                     exact = _vouch_type(branch, namespace, names, defined) or exact
                     key = kind
                 else:
-                    raise _Unvouchable
+                    key = _vouch_reference(kind, namespace, names)
             else:
                 raise _Unvouchable
             if key in seen:
@@ -401,7 +426,43 @@ def _vouch_type(
         if key not in value:
             raise _Unvouchable
         return _vouch_type(value[key], namespace, names, defined)
-    raise _Unvouchable
+    _vouch_reference(kind, namespace, names)
+    return False
+
+
+def _vouch_reference(name: str, namespace: str, names: dict[str, NamedNode]) -> str:
+    """The full name a reference resolves to, if the builder would resolve it to
+    a named type defined in a field left out before (both versions then leave
+    both fields out); else :class:`_Unvouchable`."""
+    fullname = name if "." in name or not namespace else f"{namespace}.{name}"
+    if names.get(fullname) is not _OPAQUE:
+        raise _Unvouchable
+    return fullname
+
+
+def _may_refer(value: Any) -> bool:
+    """Whether a type may refer to a named type by name (True when unsure)."""
+    if value.__class__ is str:
+        return value not in _PRIMITIVE_NODES
+    if value.__class__ is list:
+        return any(map(_may_refer, value))
+    if value.__class__ is not dict:
+        return True
+    kind = value.get("type")
+    if kind.__class__ is not str:
+        return True
+    if kind in _PRIMITIVE_NODES or kind == "enum" or kind == "fixed":
+        return False
+    if kind == "array" or kind == "map":
+        return _may_refer(value.get("items" if kind == "array" else "values"))
+    if kind == "record" or kind == "error":
+        fields = value.get("fields")
+        return fields.__class__ is not list or any(map(_field_may_refer, fields))
+    return True
+
+
+def _field_may_refer(raw_field: Any) -> bool:
+    return raw_field.__class__ is not dict or _may_refer(raw_field.get("type"))
 
 
 def _vouch_named(
@@ -737,7 +798,7 @@ class _Builder:
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
         if named is _OPAQUE:
-            raise _Unvouched
+            raise _NamedTypeNeeded
         if root_field is not None and self.defined_in.get(named.fullname) != root_field:
             self.unshareable.add(root_field)
         if named.fullname in self.in_progress:

@@ -119,8 +119,6 @@ ADDRESS = {"name": "address", "type": record({"name": "city", "type": "string"},
 @pytest.mark.parametrize(
     ("new", "old"),
     [
-        # A changed field refers to a type defined in a field left out.
-        (record(ADDRESS, {"name": "b", "type": "Address"}), record(ADDRESS, A)),
         # A changed field with an alias could find a field left out.
         (record(A, {"name": "c", "type": "int", "aliases": ["a"]}), record(A, ADDRESS)),
         # Defined again, or named again, by a changed field: an error either way.
@@ -145,6 +143,28 @@ def test_what_the_pair_cannot_vouch_for_is_parsed_the_ordinary_way(new, old):
         assert fast(new_text, old_text, level) == slow(new_text, old_text, level)
 
 
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [
+        (record(ADDRESS, A, {"name": "b", "type": "Address"}), record(ADDRESS, A)),
+        (record(ADDRESS, A), record(ADDRESS, A, {"name": "b", "type": ["null", "Address"]})),
+        # An unchanged field the cheap validation does not cover refers to one.
+        (
+            record(ADDRESS, {"name": "b", "type": "Address", "order": "ignore"}, A),
+            record(ADDRESS, {"name": "b", "type": "Address", "order": "ignore"}),
+        ),
+    ],
+)
+def test_a_field_of_a_type_defined_in_an_unchanged_one_parses_both_the_ordinary_way(new, old):
+    new_text, old_text = json.dumps(new), json.dumps(old)
+    pair = parse_pair(new_text, old_text)
+    # Decoded once, but every field built.
+    assert pair is not None
+    assert len(pair[0].root.fields) == len(new["fields"])
+    for level in LEVELS:
+        assert fast(new_text, old_text, level) == slow(new_text, old_text, level)
+
+
 def test_fields_equal_in_both_versions_are_validated_once_and_built_in_neither():
     old = record(A, ADDRESS, {"name": "e", "type": ["null", "string"], "default": None})
     new = record(*old["fields"], {"name": "x", "type": "long"})
@@ -156,6 +176,22 @@ def test_fields_equal_in_both_versions_are_validated_once_and_built_in_neither()
     result = check_compatibility(json.dumps(new), [json.dumps(old)], "FULL")
     [problem] = result.incompatibilities
     assert (problem.path, problem.direction) == ("/fields/3", "BACKWARD")
+
+
+def test_unchanged_fields_referring_to_a_type_defined_in_an_earlier_one_are_left_out():
+    old = record(
+        ADDRESS,
+        {"name": "billing", "type": ["null", "Address"], "default": None},
+        {"name": "lines", "type": {"type": "array", "items": "Address"}},
+        A,
+    )
+    new = record(*old["fields"][:3], {"name": "a", "type": "long"})
+    new_text, old_text = json.dumps(new), json.dumps(old)
+    pair = parse_pair(new_text, old_text)
+    assert pair is not None
+    assert [f.name for f in pair[0].root.fields] == ["a"]
+    for level in LEVELS:
+        assert fast(new_text, old_text, level) == slow(new_text, old_text, level)
 
 
 def test_the_same_text_twice_is_parsed_once():
