@@ -286,13 +286,7 @@ def parse_pair(
     # new field of an existing record type), which needs that type's node; so
     # may, found only while parsing, an unchanged field the cheap validation
     # does not cover. Then both are parsed the ordinary way, decoded once.
-    changed = itertools.chain(
-        itertools.compress(new_fields, map(operator.not_, equal)),
-        itertools.compress(old_fields, map(operator.not_, equal)),
-        new_fields[len(equal) :],
-        old_fields[len(equal) :],
-    )
-    if not any(map(_field_may_refer, changed)):
+    if not _changed_may_refer(new_fields, old_fields, equal):
         pair = _Pair(indexes, new_fields)
         try:
             new_parsed = _parse_loaded(new_raw, None, pair)
@@ -463,6 +457,27 @@ def _may_refer(value: Any) -> bool:
 
 def _field_may_refer(raw_field: Any) -> bool:
     return raw_field.__class__ is not dict or _may_refer(raw_field.get("type"))
+
+
+def _changed_may_refer(new_fields: list[Any], old_fields: list[Any], equal: list[bool]) -> bool:
+    """Whether a top-level field that differs between the versions may refer
+    to a named type by name. Differing fields are few: they are found with
+    C-level searches of ``equal`` rather than a step per field."""
+    count = len(equal)
+    if any(map(_field_may_refer, new_fields[count:])) or any(
+        map(_field_may_refer, old_fields[count:])
+    ):
+        return True
+    if False not in equal:
+        return False
+    i = -1
+    while True:
+        try:
+            i = equal.index(False, i + 1)
+        except ValueError:
+            return False
+        if _field_may_refer(new_fields[i]) or _field_may_refer(old_fields[i]):
+            return True
 
 
 def _vouch_named(
