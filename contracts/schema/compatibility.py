@@ -26,7 +26,7 @@ from contracts.schema.model import (
     UnionNode,
     type_label,
 )
-from contracts.schema.parse import DEFAULT_MAX_BYTES, ParsedSchema, parse_schema
+from contracts.schema.parse import DEFAULT_MAX_BYTES, ParsedSchema, parse_pair, parse_schema
 
 SchemaInput = str | bytes | dict[str, Any] | list[Any] | ParsedSchema
 
@@ -56,6 +56,20 @@ class Rule(StrEnum):
 
 BACKWARD = "BACKWARD"
 FORWARD = "FORWARD"
+
+# Levels by their exact spelling (a StrEnum member hashes and compares as its
+# value, so members are found too); anything else goes through the enum.
+_LEVELS = {level.value: level for level in CompatibilityLevel}
+# Per level: whether it is transitive, and the directions it checks.
+_PLANS: dict[CompatibilityLevel, tuple[bool, tuple[str, ...]]] = {
+    level: (
+        level.endswith("_TRANSITIVE"),
+        {"BACKWARD": (BACKWARD,), "FORWARD": (FORWARD,), "FULL": (BACKWARD, FORWARD)}.get(
+            level.removesuffix("_TRANSITIVE"), ()
+        ),
+    )
+    for level in CompatibilityLevel
+}
 
 # Writer types each reader type accepts besides itself (Avro type promotion).
 _PROMOTIONS: dict[str, frozenset[str]] = {
@@ -132,7 +146,9 @@ class CompatibilityResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass pays an object.__setattr__ per field, and this
+# one is internal and never changed once made.
+@dataclass(slots=True)
 class _Problem:
     """An incompatibility before it is phrased for a direction and a version."""
 
@@ -168,28 +184,48 @@ def check_compatibility(
     is invalid (for an existing one, the message says which) and
     ``ValueError`` for an unknown level.
     """
-    level = CompatibilityLevel(str(level).upper())
-    # A new version mostly repeats the previous one, so each side parsed from
-    # JSON shares the top-level fields it has in common with the other.
+    found_level = _LEVELS.get(level)
+    level = CompatibilityLevel(str(level).upper()) if found_level is None else found_level
+    transitive, directions = _PLANS[level]
     last = existing[-1] if existing else None
-    new_parsed = parse_schema(
-        new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
+    # Checked against the last version only, both given as JSON: the fields they
+    # have in common are validated once and built for neither (see parse_pair).
+    pair = (
+        parse_pair(new, last, max_bytes)
+        if last is not None
+        and (not transitive or len(existing) == 1)
+        and level is not CompatibilityLevel.NONE
+        and not isinstance(new, ParsedSchema)
+        and not isinstance(last, ParsedSchema)
+        else None
     )
+    if pair is not None:
+        new_parsed, last_parsed = pair
+    else:
+        # A new version mostly repeats the previous one, so each side parsed from
+        # JSON shares the top-level fields it has in common with the other.
+        new_parsed = parse_schema(
+            new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
+        )
     if level is CompatibilityLevel.NONE or not existing:
         return CompatibilityResult(level, [])
-    indexes = range(len(existing)) if level.endswith("_TRANSITIVE") else [len(existing) - 1]
-    directions = {
-        "BACKWARD": (BACKWARD,),
-        "FORWARD": (FORWARD,),
-        "FULL": (BACKWARD, FORWARD),
-    }[level.removesuffix("_TRANSITIVE")]
+    indexes = range(len(existing)) if transitive else (len(existing) - 1,)
     checker = _Checker()
     # Registry histories often repeat a schema; each distinct pair is checked once.
     # Root digests identify whole schemas exactly (a root is always closed).
     pair_results: dict[tuple[int, int], list[_Problem]] = {}
     found: list[Incompatibility] = []
+    # A version given as the very text of the new schema is the same schema (a
+    # schema checked again unchanged, a history that repeats it): not parsed again.
+    new_text = new if isinstance(new, str) else None
     for index in indexes:
-        old = _parse_existing(existing[index], index, max_bytes, new_parsed)
+        schema = existing[index]
+        if pair is not None:
+            old = last_parsed
+        elif new_text is not None and isinstance(schema, str) and schema == new_text:
+            old = new_parsed
+        else:
+            old = _parse_existing(schema, index, max_bytes, new_parsed)
         label = _label(version_labels, index)
         for direction in directions:
             reader, writer = (new_parsed, old) if direction == BACKWARD else (old, new_parsed)
@@ -406,11 +442,12 @@ class _Checker:
     ) -> None:
         prefix = f"{field}." if field else ""
         writer_keys = writer.field_keys
-        for i, reader_field in enumerate(reader.fields):
+        for reader_field in reader.fields:
             if writer_keys.get(reader_field.name) == reader.field_keys[reader_field.name]:
                 continue
             field_path = prefix + reader_field.name
-            field_pointer = f"{path}/fields/{i}"
+            # The field's own index: a record from parse_pair lists only some fields.
+            field_pointer = f"{path}/fields/{reader_field.index}"
             writer_field = _writer_field(reader_field, writer)
             if writer_field is None:
                 if not reader_field.has_default:

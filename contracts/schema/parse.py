@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
 import marshal
+import operator
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
 import fastavro
@@ -76,11 +79,13 @@ class ParsedSchema:
     schema_type: str = "AVRO"
     # For sharing top-level fields with a later parse (see parse_schema's
     # ``reference``): the indexes of the top-level fields that may not be
-    # shared, of those that need a type-exact comparison of their JSON, and
-    # the top-level field each named type is defined in.
+    # shared, of those that need a type-exact comparison of their JSON, the
+    # top-level field each named type is defined in (in definition order), and
+    # the root record's digest key (whose field entries follow its first three).
     _unshareable: frozenset[int] = field(default=frozenset(), repr=False)
     _exact: frozenset[int] = field(default=frozenset(), repr=False)
     _defined_in: dict[str, int] = field(default_factory=dict, repr=False)
+    _root_head: tuple[Any, ...] = field(default=(), repr=False)
 
     @cached_property
     def canonical(self) -> str:
@@ -101,15 +106,6 @@ class ParsedSchema:
     def fingerprint(self) -> str:
         """Hex SHA-256 of ``normalized``."""
         return hashlib.sha256(self.normalized.encode("utf-8")).hexdigest()
-
-    @cached_property
-    def _names_by_field(self) -> dict[int, dict[str, NamedNode]]:
-        """The named types defined inside each top-level field, by field index."""
-        grouped: dict[int, dict[str, NamedNode]] = {}
-        names = self.names
-        for fullname, index in self._defined_in.items():
-            grouped.setdefault(index, {})[fullname] = names[fullname]
-        return grouped
 
     def __reduce__(self) -> tuple[Any, tuple[Any]]:
         # Node digests are only meaningful inside the process that interned
@@ -157,22 +153,370 @@ def parse_schema(
     """
     if isinstance(schema, ParsedSchema):
         return schema
-    raw = _load(schema, max_bytes, max_depth)
+    return _parse_loaded(_load(schema, max_bytes, max_depth), reference, None)
+
+
+def _parse_loaded(raw: Any, reference: ParsedSchema | None, pair: _Pair | None) -> ParsedSchema:
     builder = _Builder(reference)
+    builder.pair = pair
     root = builder.build(raw, "", "")[0]
     builder.check_defaults()
     try:
         fastavro.parse_schema(raw, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
-    return ParsedSchema(
+    return _new_parsed_schema(
+        raw,
+        root,
+        builder.names,
+        frozenset(builder.unshareable),
+        frozenset(builder.exact),
+        builder.defined_in,
+        builder.root_head,
+    )
+
+
+def _new_parsed_schema(
+    raw: Any,
+    root: Node,
+    names: dict[str, NamedNode],
+    unshareable: frozenset[int],
+    exact: frozenset[int],
+    defined_in: dict[str, int],
+    root_head: tuple[Any, ...],
+) -> ParsedSchema:
+    """``ParsedSchema(...)`` at a third of the cost.
+
+    A frozen dataclass sets each field through ``object.__setattr__``, about a
+    microsecond for these eight; every field is set here at once instead. A
+    test checks that this sets exactly the dataclass's fields.
+    """
+    parsed = object.__new__(ParsedSchema)
+    parsed.__dict__.update(
         raw=raw,
         root=root,
-        names=builder.names,
-        _unshareable=frozenset(builder.unshareable),
-        _exact=frozenset(builder.exact),
-        _defined_in=builder.defined_in,
+        names=names,
+        schema_type="AVRO",
+        _unshareable=unshareable,
+        _exact=exact,
+        _defined_in=defined_in,
+        _root_head=root_head,
     )
+    return parsed
+
+
+class _Unvouched(Exception):
+    """Raised inside :func:`parse_pair` when it cannot vouch for the result."""
+
+
+class _NamedTypeNeeded(Exception):
+    """Raised inside :func:`parse_pair` by a reference to a named type defined
+    in a field it left out."""
+
+
+class _Pair:
+    """What the two parses of :func:`parse_pair` share."""
+
+    def __init__(self, candidates: set[int], first_fields: list[Any]) -> None:
+        self.validating = True
+        # The top-level fields equal in both versions; once the first parse is
+        # done, those it validated without building (index -> field name,
+        # the named types it defines, whether it needs a type-exact comparison).
+        self.candidates: set[int] | dict[int, tuple[str, tuple[str, ...], bool]] = candidates
+        self.vouched: dict[int, tuple[str, tuple[str, ...], bool]] = {}
+        self.first_fields = first_fields
+        # Sets both root records' digests apart from every other record's.
+        self.marker = ("pair", next(_NEXT_ID))
+
+
+def parse_pair(
+    new: str | bytes | dict[str, Any] | list[Any],
+    old: str | bytes | dict[str, Any] | list[Any],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[ParsedSchema, ParsedSchema] | None:
+    """Parse two versions of a record schema for one compatibility check of the
+    one against the other; None where it cannot do better than two parses.
+
+    A top-level field whose JSON equals the other version's field at the same
+    index, in a root record of the same name, and refers to no type outside
+    itself, has the same type in both, which cannot be incompatible with
+    itself: it is validated once (in the first version) and built in neither.
+    Both root records leave such fields out of their fields, field keys and
+    digest (only their names stay, for duplicate checks), so the checker
+    compares the other fields only; a marker shared by the two roots keeps
+    their digests apart from any other record's. fastavro still validates both
+    schemas whole. The results are only fit for that one check: they never
+    leave ``check_compatibility``.
+
+    Only fields whose validity the cheap validation (:func:`_vouch_field`) can
+    vouch for are left out; it takes nothing else on trust. Whenever
+    anything is doubtful (an invalid schema, a built field referring to a name
+    or having aliases, a name clash in the second version), this returns None
+    and the caller parses the ordinary way, which reports errors exactly as
+    it always has.
+
+    The very same text twice (a schema checked again unchanged) is parsed
+    once, every field it can vouch for left out, and stands for both.
+    """
+    same = isinstance(new, str) and new == old
+    try:
+        new_raw = _load(new, max_bytes, DEFAULT_MAX_DEPTH)
+        old_raw = new_raw if same else _load(old, max_bytes, DEFAULT_MAX_DEPTH)
+    except SchemaError:
+        return None
+    if (
+        new_raw.__class__ is not dict
+        or old_raw.__class__ is not dict
+        or new_raw.get("type") != "record"
+        or old_raw.get("type") != "record"
+        # Same name and namespace: same full name, same namespace for the fields.
+        or new_raw.get("name") != old_raw.get("name")
+        or new_raw.get("namespace") != old_raw.get("namespace")
+    ):
+        return None
+    new_fields = new_raw.get("fields")
+    old_fields = old_raw.get("fields")
+    if new_fields.__class__ is not list or old_fields.__class__ is not list:
+        return None
+    equal = list(map(operator.eq, new_fields, old_fields))
+    indexes = set(itertools.compress(range(len(equal)), equal))
+    if not indexes:
+        return None
+    # A field that changed may refer to a type defined in one that did not (a
+    # new field of an existing record type), which needs that type's node; so
+    # may, found only while parsing, an unchanged field the cheap validation
+    # does not cover. Then both are parsed the ordinary way, decoded once.
+    if not _changed_may_refer(new_fields, old_fields, equal):
+        pair = _Pair(indexes, new_fields)
+        try:
+            new_parsed = _parse_loaded(new_raw, None, pair)
+            if same:
+                return new_parsed, new_parsed
+            pair.validating = False
+            pair.candidates = pair.vouched
+            return new_parsed, _parse_loaded(old_raw, None, pair)
+        except _NamedTypeNeeded:
+            pass
+        except (SchemaError, _Unvouched):
+            return None
+    try:
+        new_parsed = _parse_loaded(new_raw, None, None)
+        return new_parsed, _parse_loaded(old_raw, new_parsed, None)
+    except SchemaError:
+        return None
+
+
+class _Unvouchable(Exception):
+    """Raised by :func:`_vouch_field` for anything it does not vouch for."""
+
+
+# What parse_pair enters for the names of the fields it only validated and of
+# the named types they define: duplicates are still found, and a reference to
+# such a type means parse_pair cannot vouch for the result.
+_OPAQUE_FIELD = FieldNode("", Node("opaque", ""), -1, "")
+_OPAQUE = NamedNode("opaque", "")
+
+
+def _vouch_field(
+    raw_field: Any,
+    namespace: str,
+    names: dict[str, NamedNode],
+    field_names: dict[str, Any] | set[str],
+    defined: list[str],
+) -> bool:
+    """Validate a field without building it; return whether its JSON must be
+    compared type-exactly (a default other than null or a string, the rule of
+    ``_Builder``). Appends the full names it defines to ``defined``.
+
+    Accepts only what building the field would accept, and only a common
+    subset of it: a field with aliases or an order, any type referring to a
+    name, a fixed, a namespace or a dotted name, aliases of a named type, or a
+    default other than null for a union starting with null or a default of a
+    primitive type raises :class:`_Unvouchable` and is built instead. Every
+    check it makes is the builder's own, so nothing invalid gets through.
+    """
+    if raw_field.__class__ is not dict:
+        raise _Unvouchable
+    name = raw_field.get("name")
+    if (
+        name.__class__ is not str
+        or not (name.isascii() and name.isidentifier())
+        or name in field_names
+        or "type" not in raw_field
+    ):
+        raise _Unvouchable
+    field_type = raw_field["type"]
+    exact = False
+    if len(raw_field) > 2:
+        if "aliases" in raw_field or "order" in raw_field:
+            raise _Unvouchable
+        if "default" in raw_field:
+            default = raw_field["default"]
+            if default is None:
+                if not (field_type.__class__ is list and field_type and field_type[0] == "null"):
+                    raise _Unvouchable
+            elif (
+                field_type.__class__ is not str
+                or field_type not in _PRIMITIVE_NODES
+                or _default_problem(_PRIMITIVE_NODES[field_type], default) is not None
+            ):
+                raise _Unvouchable
+            exact = default is not None and default.__class__ is not str
+    if field_type.__class__ is str and field_type in _PRIMITIVE_NODES:
+        # The most common field type, without a call.
+        return exact
+    return _vouch_type(field_type, namespace, names, defined) or exact
+
+
+def _vouch_type(
+    value: Any, namespace: str, names: dict[str, NamedNode], defined: list[str]
+) -> bool:
+    """Validate a type for :func:`_vouch_field`; return whether it holds a
+    default that must be compared type-exactly."""
+    if value.__class__ is str:
+        if value not in _PRIMITIVE_NODES:
+            _vouch_reference(value, namespace, names)
+        return False
+    if value.__class__ is list:
+        exact = False
+        seen: set[str] = set()
+        for branch in value:
+            if branch.__class__ is str:
+                key = (
+                    branch
+                    if branch in _PRIMITIVE_NODES
+                    else _vouch_reference(branch, namespace, names)
+                )
+            elif branch.__class__ is dict:
+                kind = branch.get("type")
+                if kind.__class__ is not str:
+                    raise _Unvouchable
+                if kind in _NAMED_KINDS:
+                    position = len(defined)
+                    exact = _vouch_named(branch, kind, namespace, names, defined) or exact
+                    key = defined[position]
+                elif kind in _PRIMITIVE_NODES or kind == "array" or kind == "map":
+                    exact = _vouch_type(branch, namespace, names, defined) or exact
+                    key = kind
+                else:
+                    key = _vouch_reference(kind, namespace, names)
+            else:
+                raise _Unvouchable
+            if key in seen:
+                raise _Unvouchable
+            seen.add(key)
+        return exact
+    if value.__class__ is not dict:
+        raise _Unvouchable
+    kind = value.get("type")
+    if kind.__class__ is not str:
+        raise _Unvouchable
+    if kind in _PRIMITIVE_NODES:
+        return False
+    if kind in _NAMED_KINDS:
+        return _vouch_named(value, kind, namespace, names, defined)
+    if kind == "array" or kind == "map":
+        key = "items" if kind == "array" else "values"
+        if key not in value:
+            raise _Unvouchable
+        return _vouch_type(value[key], namespace, names, defined)
+    _vouch_reference(kind, namespace, names)
+    return False
+
+
+def _vouch_reference(name: str, namespace: str, names: dict[str, NamedNode]) -> str:
+    """The full name a reference resolves to, if the builder would resolve it to
+    a named type defined in a field left out before (both versions then leave
+    both fields out); else :class:`_Unvouchable`."""
+    fullname = name if "." in name or not namespace else f"{namespace}.{name}"
+    if names.get(fullname) is not _OPAQUE:
+        raise _Unvouchable
+    return fullname
+
+
+def _may_refer(value: Any) -> bool:
+    """Whether a type may refer to a named type by name (True when unsure)."""
+    if value.__class__ is str:
+        return value not in _PRIMITIVE_NODES
+    if value.__class__ is list:
+        return any(map(_may_refer, value))
+    if value.__class__ is not dict:
+        return True
+    kind = value.get("type")
+    if kind.__class__ is not str:
+        return True
+    if kind in _PRIMITIVE_NODES or kind == "enum" or kind == "fixed":
+        return False
+    if kind == "array" or kind == "map":
+        return _may_refer(value.get("items" if kind == "array" else "values"))
+    if kind == "record" or kind == "error":
+        fields = value.get("fields")
+        return fields.__class__ is not list or any(map(_field_may_refer, fields))
+    return True
+
+
+def _field_may_refer(raw_field: Any) -> bool:
+    return raw_field.__class__ is not dict or _may_refer(raw_field.get("type"))
+
+
+def _changed_may_refer(new_fields: list[Any], old_fields: list[Any], equal: list[bool]) -> bool:
+    """Whether a top-level field that differs between the versions may refer
+    to a named type by name. Differing fields are few: they are found with
+    C-level searches of ``equal`` rather than a step per field."""
+    count = len(equal)
+    if any(map(_field_may_refer, new_fields[count:])) or any(
+        map(_field_may_refer, old_fields[count:])
+    ):
+        return True
+    if False not in equal:
+        return False
+    i = -1
+    while True:
+        try:
+            i = equal.index(False, i + 1)
+        except ValueError:
+            return False
+        if _field_may_refer(new_fields[i]) or _field_may_refer(old_fields[i]):
+            return True
+
+
+def _vouch_named(
+    value: dict[str, Any],
+    kind: str,
+    namespace: str,
+    names: dict[str, NamedNode],
+    defined: list[str],
+) -> bool:
+    """Validate an enum or record definition for :func:`_vouch_field`."""
+    name: Any = value.get("name")
+    if (
+        kind == "fixed"
+        or name.__class__ is not str
+        or not (name.isascii() and name.isidentifier())
+        or name in PRIMITIVE_TYPES
+        or "namespace" in value
+        or "aliases" in value
+    ):
+        raise _Unvouchable
+    fullname = f"{namespace}.{name}" if namespace else name
+    if fullname in names or fullname in defined:
+        raise _Unvouchable
+    defined.append(fullname)
+    if kind == "enum":
+        try:
+            _enum_symbols(value, "")
+        except SchemaError:
+            raise _Unvouchable from None
+        return False
+    fields: Any = value.get("fields")
+    if fields.__class__ is not list:
+        raise _Unvouchable
+    exact = False
+    field_names: set[str] = set()
+    for raw_field in fields:
+        exact = _vouch_field(raw_field, namespace, names, field_names, defined) or exact
+        field_names.add(raw_field["name"])
+    return exact
 
 
 def _unpickle(raw: Any) -> ParsedSchema:
@@ -198,7 +542,7 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
         if len(schema) * 4 > max_bytes and len(schema.encode("utf-8")) > max_bytes:
             raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
         try:
-            raw = json.loads(schema)
+            raw = _decode(schema)
         except RecursionError as exc:
             raise _too_deep(max_depth) from exc
         except ValueError as exc:
@@ -218,6 +562,28 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
     if size > max_bytes:
         raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
     return schema
+
+
+# json.loads' own decoder configuration (NaN and Infinity accepted, like json.loads).
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _decode(text: str) -> Any:
+    """``json.loads(text)``, without its Python-level wrapping in the common case.
+
+    The C scanner decodes a value starting at an index; json.loads adds a
+    BOM check and whitespace skipping around it, which a schema rarely needs
+    and which cost about a microsecond per parse. Anything else (leading or
+    trailing whitespace, extra data, invalid JSON) goes through json.loads, so
+    its result and its errors are json.loads' own.
+    """
+    try:
+        value, end = _SCAN(text, 0)
+    except Exception:  # noqa: BLE001 - json.loads reports it exactly as it always has
+        return json.loads(text)
+    if end != len(text):
+        return json.loads(text)
+    return value
 
 
 # For _text_too_deep: "{" and "}" become "[" and "]" (only the nesting matters, and
@@ -332,7 +698,20 @@ def _qualify(name: str, namespace: str) -> str:
 
 def _split_name(value: dict[str, Any], namespace: str, pointer: str) -> tuple[str, str, str]:
     """Return (fullname, simple name, namespace) of a named type definition."""
-    name = _check_name(value["name"], f"{pointer}/name", "name")
+    name = value["name"]
+    declared: Any = value.get("namespace")
+    if (
+        name.__class__ is str
+        and name.isascii()
+        and name.isidentifier()
+        and declared.__class__ is str
+        and declared.isascii()
+        and all(map(str.isidentifier, declared.split(".")))
+    ):
+        # A simple name in a valid namespace of its own (a root record's usual
+        # form), without the checks' error pointers being formatted.
+        return f"{declared}.{name}", name, declared
+    name = _check_name(name, f"{pointer}/name", "name")
     if "." in name:
         own_namespace, simple = name.rsplit(".", 1)
     else:
@@ -383,6 +762,9 @@ class _Builder:
         self.unshareable: set[int] = set()
         self.exact: set[int] = set()
         self.defined_in: dict[str, int] = {}
+        self.root_head: tuple[Any, ...] = ()
+        self.their_positions: tuple[int, ...] = ()
+        self.pair: _Pair | None = None
 
     def build(self, value: Any, namespace: str, pointer: str) -> tuple[Node, frozenset[str], int]:
         """Return the node, the in-progress names it refers to, and its digest."""
@@ -430,6 +812,8 @@ class _Builder:
                 self.unshareable.add(root_field)
         if named is None:
             raise SchemaError(f"unknown type {name!r}", pointer)
+        if named is _OPAQUE:
+            raise _NamedTypeNeeded
         if root_field is not None and self.defined_in.get(named.fullname) != root_field:
             self.unshareable.add(root_field)
         if named.fullname in self.in_progress:
@@ -545,10 +929,10 @@ class _Builder:
             doc = None
         logical = value.get("logicalType")
         logical_type = logical if isinstance(logical, str) else None
-        head: list[Any] = [kind, fullname, alias_fullnames]
-        node: NamedNode
-        open_refs = _EMPTY
+        names = self.names
+        root_field = self.root_field
         if is_record:
+            head: list[Any] = [kind, fullname, alias_fullnames]
             record = RecordNode(
                 "record",
                 pointer,
@@ -566,19 +950,31 @@ class _Builder:
                 {},
             )
             # Registered before its fields so that fields can refer to it recursively.
-            self._register(fullname, record)
+            names[fullname] = record
+            if root_field is not None:
+                self.defined_in[fullname] = root_field
             self.in_progress.add(fullname)
             open_refs = self._fields(value, own_namespace, record, head)
             self.in_progress.discard(fullname)
-            node = record
-        elif kind == "enum":
+            if fullname in open_refs:
+                open_refs = open_refs - {fullname}
+            record.open_refs = open_refs
+            record.closed = not open_refs
+            key = tuple(head)
+            if not pointer:
+                self.root_head = key
+            record.digest = digest = _intern(key)
+            return record, open_refs, digest
+        # An enum or a fixed refers to nothing: made complete at once.
+        node: NamedNode
+        if kind == "enum":
             symbols, symbol_set, default = _enum_symbols(value, pointer)
-            head += [symbols, default]
+            digest = _intern((kind, fullname, alias_fullnames, symbols, default))
             node = EnumNode(
                 "enum",
                 pointer,
                 logical_type,
-                0,
+                digest,
                 True,
                 fullname,
                 simple,
@@ -594,13 +990,14 @@ class _Builder:
             size: Any = value.get("size")
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise SchemaError("a fixed needs a non-negative integer 'size'", f"{pointer}/size")
-            if self.root_field is not None:
-                self.exact.add(self.root_field)
+            if root_field is not None:
+                self.exact.add(root_field)
+            digest = _intern((kind, fullname, alias_fullnames, size))
             node = FixedNode(
                 "fixed",
                 pointer,
                 logical_type,
-                0,
+                digest,
                 True,
                 fullname,
                 simple,
@@ -610,15 +1007,10 @@ class _Builder:
                 _EMPTY,
                 size,
             )
-            head.append(size)
-        if not is_record:
-            self._register(fullname, node)
-        if fullname in open_refs:
-            open_refs = open_refs - {fullname}
-        node.open_refs = open_refs
-        node.closed = not open_refs
-        node.digest = _intern(tuple(head))
-        return node, open_refs, node.digest
+        names[fullname] = node
+        if root_field is not None:
+            self.defined_in[fullname] = root_field
+        return node, _EMPTY, digest
 
     def _fields(
         self,
@@ -643,39 +1035,36 @@ class _Builder:
         indexes = _INDEXES if len(fields) <= len(_INDEXES) else tuple(map(str, range(len(fields))))
         open_refs = _EMPTY
         reference = self._reference_for(record) if not pointer else None
-        if reference is not None:
-            their_fields = reference.raw["fields"]
-            their_nodes: list[FieldNode] = reference.root.fields  # type: ignore[attr-defined]
-            unshareable = reference._unshareable
-            exact = reference._exact
-            their_names = reference._names_by_field
-            names = self.names
+        # Top-level fields that may be taken over from the reference, as runs:
+        # first index -> index after the last.
+        runs = self._shareable_runs(fields, reference) if reference is not None else {}
+        taken_until = 0
         for i, raw_field in enumerate(fields):
             if not pointer:
-                if (
-                    reference is not None
-                    and i < len(their_fields)
-                    and i not in unshareable
-                    and raw_field == their_fields[i]
-                    and (i not in exact or _same_json(raw_field, their_fields[i]))
-                ):
-                    # Equal JSON in the same context: the reference's nodes, already
-                    # validated, are what building this field would give.
-                    field_node = their_nodes[i]
-                    name = field_node.name
-                    defined = their_names.get(i)
-                    # On a clash, building the field reports it.
-                    if name not in by_name and (
-                        defined is None or names.keys().isdisjoint(defined)
-                    ):
-                        if defined is not None:
-                            names.update(defined)
-                            self.defined_in.update(dict.fromkeys(defined, i))
-                        digest = field_node.type.digest
-                        field_nodes.append(field_node)
-                        by_name[name] = field_node
-                        field_keys[name] = digest
-                        head.append((name, field_node.aliases, field_node.has_default, digest))
+                if i < taken_until:
+                    continue
+                run_end = runs.get(i)
+                if run_end is not None and self._take_over(reference, record, head, i, run_end):
+                    taken_until = run_end
+                    continue
+                pair = self.pair
+                if pair is not None and i in pair.candidates:
+                    if pair.validating:
+                        if self._left_out(pair, i, raw_field, namespace, by_name):
+                            continue
+                    else:
+                        # What the first version validated without building it.
+                        name, defined_names, exact = pair.candidates[i]  # type: ignore[index]
+                        if (
+                            name in by_name
+                            or (defined_names and not self.names.keys().isdisjoint(defined_names))
+                            or (exact and not _same_json(raw_field, pair.first_fields[i]))
+                        ):
+                            # Not what the first version validated: it would be built.
+                            raise _Unvouched
+                        by_name[name] = _OPAQUE_FIELD
+                        for fullname in defined_names:
+                            self.names[fullname] = _OPAQUE
                         continue
                 self.root_field = i
             field_pointer = prefix + indexes[i]
@@ -699,6 +1088,9 @@ class _Builder:
                 # Optional keys, looked up only when there are any.
                 if "aliases" in raw_field:
                     aliases = _field_aliases(raw_field["aliases"], field_pointer)
+                    if aliases and self.pair is not None:
+                        # It could find a field left out of the other version.
+                        raise _Unvouched
                 if "order" in raw_field:
                     order = raw_field["order"]
                     if order.__class__ is not str or order not in _FIELD_ORDERS:
@@ -764,12 +1156,105 @@ class _Builder:
             head.append((name, aliases, has_default, digest))
         if not pointer:
             self.root_field = None
+            if self.pair is not None:
+                head.append(self.pair.marker)
         return open_refs
 
-    def _register(self, fullname: str, node: NamedNode) -> None:
-        self.names[fullname] = node
-        if self.root_field is not None:
-            self.defined_in[fullname] = self.root_field
+    def _left_out(
+        self, pair: _Pair, i: int, raw_field: Any, namespace: str, by_name: dict[str, FieldNode]
+    ) -> bool:
+        """Validate top-level field ``i`` of the first version without building it
+        (see parse_pair); False if it must be built."""
+        names = self.names
+        defined: list[str] = []
+        try:
+            exact = _vouch_field(raw_field, namespace, names, by_name, defined)
+        except _Unvouchable:
+            return False
+        name = raw_field["name"]
+        pair.vouched[i] = (name, tuple(defined), exact)
+        by_name[name] = _OPAQUE_FIELD
+        for fullname in defined:
+            names[fullname] = _OPAQUE
+        return True
+
+    def _shareable_runs(self, fields: list[Any], reference: ParsedSchema) -> dict[int, int]:
+        """The runs of top-level fields whose JSON equals the reference's field at
+        the same index and which may be shared, as first index -> end index."""
+        their_fields = reference.raw["fields"]
+        # C-level comparisons of every pair at once.
+        shareable = list(map(operator.eq, fields, their_fields))
+        count = len(shareable)
+        for i in reference._unshareable:
+            if i < count:
+                shareable[i] = False
+        for i in reference._exact:
+            if i < count and shareable[i] and not _same_json(fields[i], their_fields[i]):
+                shareable[i] = False
+        # Where the named types defined in top-level fields are, for bisect.
+        self.their_positions = tuple(reference._defined_in.values())
+        # A Python step per run rather than per field.
+        shareable.append(False)
+        runs: dict[int, int] = {}
+        start = 0
+        while True:
+            try:
+                start = shareable.index(True, start)
+            except ValueError:
+                return runs
+            end = shareable.index(False, start)
+            runs[start] = end
+            start = end
+
+    def _take_over(
+        self,
+        reference: ParsedSchema | None,
+        record: RecordNode,
+        head: list[Any],
+        start: int,
+        end: int,
+    ) -> bool:
+        """Take over the reference's nodes of top-level fields ``start`` to ``end``
+        (excluded); False, taking nothing, if a name in them clashes with one
+        already defined (building them then reports it).
+
+        Equal JSON in the same context: the reference's nodes, already
+        validated, are what building these fields would give. The fields were
+        parsed together in the reference, so they cannot clash with each other,
+        and only their field names and the named types they define can clash
+        with what this parse has defined so far. Everything is copied in bulk:
+        the reference's per-field dicts and digest key list every field once,
+        in order, and its ``_defined_in`` lists named types in definition order.
+        """
+        assert reference is not None, "runs come from a reference"
+        their_root: RecordNode = reference.root  # type: ignore[assignment]
+        by_name = record.fields_by_name
+        if by_name and not by_name.keys().isdisjoint(islice(their_root.fields_by_name, start, end)):
+            return False
+        their_defined_in: dict[str, int] = reference._defined_in
+        first = last = 0
+        if their_defined_in:
+            positions = self.their_positions
+            first = bisect.bisect_left(positions, start)
+            last = bisect.bisect_left(positions, end, first)
+        names = self.names
+        if first < last and not names.keys().isdisjoint(islice(their_defined_in, first, last)):
+            return False
+        record.fields.extend(their_root.fields[start:end])
+        by_name.update(islice(their_root.fields_by_name.items(), start, end))
+        record.field_keys.update(islice(their_root.field_keys.items(), start, end))
+        head.extend(reference._root_head[3 + start : 3 + end])
+        if first < last:
+            their_names = reference.names
+            defined_in = self.defined_in
+            for fullname, index in islice(their_defined_in.items(), first, last):
+                names[fullname] = their_names[fullname]
+                defined_in[fullname] = index
+        for i in reference._exact:
+            if start <= i < end:
+                # Still compared type-exactly when this schema is a reference.
+                self.exact.add(i)
+        return True
 
     def _reference_for(self, root: RecordNode) -> ParsedSchema | None:
         """The reference, if its root is a record of the same full name (which

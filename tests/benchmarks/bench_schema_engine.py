@@ -189,8 +189,8 @@ def compare_with_apache() -> None:
         " first (the issue's figure)"
     )
     print(
-        "              (ours parses the second with the first as reference: equal top-level"
-        " fields are shared)"
+        "              (ours validates the top-level fields equal in both once and builds"
+        " them in neither; fastavro validates both whole)"
     )
     print("  cached old: the registry's stored version already parsed; new one parsed + checked")
     print("  check only: both already parsed")

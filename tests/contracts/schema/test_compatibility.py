@@ -357,3 +357,16 @@ def test_parsed_schemas_are_accepted_as_well_as_text():
 def test_an_invalid_existing_schema_raises_schema_error_naming_it():
     with pytest.raises(SchemaError, match="existing schema 1"):
         check_compatibility(OLD, [OLD, {"type": "record"}])
+
+
+def test_a_version_given_as_the_new_schemas_very_text_is_parsed_once_and_reads_itself():
+    text = json.dumps(record(f("a", "int"), f("e", enum("X", "Y")), f("r", ["null", "R"])))
+    for level in ("FULL_TRANSITIVE", "BACKWARD"):
+        result = check_compatibility(text, [json.dumps(OLD), text, text], level)
+        expected = check_compatibility(parse_schema(text), [OLD, text, text], level)
+        assert result.as_dict() == expected.as_dict()
+    assert check_compatibility(text, [text], "FULL").is_compatible
+    # An invalid text is still an error, reported for the new schema.
+    with pytest.raises(SchemaError, match="needs a .name.") as excinfo:
+        check_compatibility('{"type": "record"}', ['{"type": "record"}'])
+    assert "existing schema" not in excinfo.value.message

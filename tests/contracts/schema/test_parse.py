@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 
 import fastavro.schema
 import pytest
 
-from contracts.schema import SchemaError, check_compatibility, field_paths, parse_schema
+from contracts.schema import (
+    ParsedSchema,
+    SchemaError,
+    check_compatibility,
+    field_paths,
+    parse_schema,
+)
 
 
 def record(*fields, name="R", **extra):
@@ -257,3 +264,9 @@ def test_a_parsed_schema_survives_pickling_for_caches_and_task_queues():
     wider = record({"name": "a", "type": "long"})
     assert check_compatibility(wider, [restored]).is_compatible
     assert not check_compatibility(restored, [wider]).is_compatible
+
+
+def test_a_parse_sets_exactly_the_fields_a_parsed_schema_has():
+    parsed = parse_schema(record({"name": "a", "type": "int"}))
+    assert set(vars(parsed)) == {f.name for f in dataclasses.fields(ParsedSchema)}
+    assert parsed.schema_type == "AVRO"
