@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from catalog.api import BadRequest, error_body, first_error
 from catalog.api_schema import ErrorSerializer
-from catalog.authentication import ApiPrincipal
 from catalog.monitoring import tasks
 from catalog.monitoring.ingest import IngestRejected, signals_ingest
 from catalog.monitoring.models import Alert
@@ -90,12 +89,7 @@ class SignalIngestApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        auth = request.auth
-        if isinstance(auth, ApiPrincipal) and not auth.can_write:
-            return Response(
-                error_body("read_only_token", "This token is read-only; pushing signals writes."),
-                status=status.HTTP_403_FORBIDDEN,
-            )
+        # Read-only tokens are refused by the default WriteNeedsWriteScope permission.
         try:
             raw = request._request.body
         except RequestDataTooBig:

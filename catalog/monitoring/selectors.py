@@ -62,21 +62,34 @@ def _latest(model: type[ConsumerSample] | type[TopicSample], key: str, column: s
     )
 
 
+# The annotated querysets are typed loosely: the stubs cannot follow annotations through a helper.
+def _with_latest_consumer_reading(consumers: QuerySet[Consumer]) -> QuerySet[Any]:
+    """Each consumer's latest lag, consume rate and reading time (``latest_lag``...)."""
+    return consumers.annotate(
+        latest_lag=_latest(ConsumerSample, "consumer", "lag"),
+        latest_rate=_latest(ConsumerSample, "consumer", "consume_rate"),
+        sampled_at=_latest(ConsumerSample, "consumer", "taken_at"),
+    )
+
+
+def _with_latest_topic_reading(topics: QuerySet[Topic]) -> QuerySet[Any]:
+    """Each topic's latest DLQ depth, produce rate and reading time."""
+    return topics.annotate(
+        dlq_depth=_latest(TopicSample, "topic", "dlq_depth"),
+        produce_rate=_latest(TopicSample, "topic", "produce_rate"),
+        sampled_at=_latest(TopicSample, "topic", "taken_at"),
+    )
+
+
 def _watched_topics(query: str) -> QuerySet[Topic]:
     live = Consumer.objects.filter(topic=OuterRef("pk"), status__in=LIVE_CONSUMER)
     open_alert = Alert.objects.filter(topic=OuterRef("pk"), resolved_at__isnull=True)
-    topics = (
+    topics = _with_latest_topic_reading(
         Topic.objects.annotate(has_consumers=Exists(live), alerting=Exists(open_alert))
         .filter(Q(has_consumers=True) | ~Q(dlq_topic=""))
         .exclude(status=Topic.Status.RETIRED)
         .select_related("owner")
-        .annotate(
-            dlq_depth=_latest(TopicSample, "topic", "dlq_depth"),
-            produce_rate=_latest(TopicSample, "topic", "produce_rate"),
-            sampled_at=_latest(TopicSample, "topic", "taken_at"),
-        )
-        .order_by("-alerting", "name")
-    )
+    ).order_by("-alerting", "name")
     if query:
         topics = topics.filter(name__icontains=query)
     return topics
@@ -105,13 +118,10 @@ def health_overview(
     topics = list(topic_page.object_list)
     topic_ids = [t.pk for t in topics]
     consumers = list(
-        Consumer.objects.filter(topic_id__in=topic_ids, status__in=LIVE_CONSUMER)
-        .select_related("team", "topic__sla")
-        .annotate(
-            latest_lag=_latest(ConsumerSample, "consumer", "lag"),
-            latest_rate=_latest(ConsumerSample, "consumer", "consume_rate"),
-            sampled_at=_latest(ConsumerSample, "consumer", "taken_at"),
+        _with_latest_consumer_reading(
+            Consumer.objects.filter(topic_id__in=topic_ids, status__in=LIVE_CONSUMER)
         )
+        .select_related("team", "topic__sla")
         .order_by("team__slug", "name")
     )
     since = now - datetime.timedelta(hours=SPARKLINE_HOURS)
@@ -214,22 +224,13 @@ def metrics_snapshot(*, now: datetime.datetime | None = None) -> MetricsSnapshot
     now = now or timezone.now()
     fresh = now - freshness()
     consumers = list(
-        Consumer.objects.filter(status__in=LIVE_CONSUMER)
+        _with_latest_consumer_reading(Consumer.objects.filter(status__in=LIVE_CONSUMER))
         .select_related("team", "topic")
-        .annotate(
-            latest_lag=_latest(ConsumerSample, "consumer", "lag"),
-            latest_rate=_latest(ConsumerSample, "consumer", "consume_rate"),
-            sampled_at=_latest(ConsumerSample, "consumer", "taken_at"),
-        )
         .filter(sampled_at__gte=fresh)
         .order_by("topic__name", "group_id")
     )
     topics = list(
-        Topic.objects.annotate(
-            dlq_depth=_latest(TopicSample, "topic", "dlq_depth"),
-            produce_rate=_latest(TopicSample, "topic", "produce_rate"),
-            sampled_at=_latest(TopicSample, "topic", "taken_at"),
-        )
+        _with_latest_topic_reading(Topic.objects.all())
         .filter(sampled_at__gte=fresh)
         .order_by("name")
     )

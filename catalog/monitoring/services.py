@@ -7,7 +7,7 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -381,8 +381,6 @@ def _finish_run(run: CollectionRun, *, error: str, failed: bool = True) -> Colle
 class EvaluationOutcome:
     opened: int = 0
     resolved: int = 0
-    updated: int = 0
-    alerts: list[Alert] = field(default_factory=list)
 
 
 @dataclass
@@ -508,13 +506,11 @@ def alerts_evaluate(
                 alert.last_seen_at = now
                 alert.details = {**alert.details, **current.details}
                 alert.save(update_fields=["value", "peak", "last_seen_at", "details"])
-                outcome.updated += 1
         causes = _likely_causes({f.topic.pk for f in to_open}, now)
         for candidate in to_open:
             opened = _alert_open(candidate, now=now, causes=causes.get(candidate.topic.pk, []))
             if opened is not None:
                 outcome.opened += 1
-                outcome.alerts.append(opened)
     return outcome
 
 
