@@ -156,13 +156,17 @@ def parse_schema(
     return _parse_loaded(_load(schema, max_bytes, max_depth), reference, None)
 
 
-def _parse_loaded(raw: Any, reference: ParsedSchema | None, pair: _Pair | None) -> ParsedSchema:
+def _parse_loaded(
+    raw: Any, reference: ParsedSchema | None, pair: _Pair | None, for_fastavro: Any = None
+) -> ParsedSchema:
+    """Build and validate ``raw``; fastavro validates ``for_fastavro`` if given
+    (the part of ``raw`` not validated already), else ``raw``."""
     builder = _Builder(reference)
     builder.pair = pair
     root = builder.build(raw, "", "")[0]
     builder.check_defaults()
     try:
-        fastavro.parse_schema(raw, _write_hint=False)
+        fastavro.parse_schema(raw if for_fastavro is None else for_fastavro, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
     return _new_parsed_schema(
@@ -244,9 +248,12 @@ def parse_pair(
     Both root records leave such fields out of their fields, field keys and
     digest (only their names stay, for duplicate checks), so the checker
     compares the other fields only; a marker shared by the two roots keeps
-    their digests apart from any other record's. fastavro still validates both
-    schemas whole. The results are only fit for that one check: they never
-    leave ``check_compatibility``.
+    their digests apart from any other record's. fastavro validates the first
+    version whole and the second without those fields: they are the same JSON
+    in the same namespace, so its verdict on them is the same, and what only
+    the whole second version could show (a named type defined both in one of
+    them and in a changed field) the builder rejects itself. The results are
+    only fit for that one check: they never leave ``check_compatibility``.
 
     Only fields whose validity the cheap validation (:func:`_vouch_field`) can
     vouch for are left out; it takes nothing else on trust. Whenever
@@ -293,8 +300,12 @@ def parse_pair(
             if same:
                 return new_parsed, new_parsed
             pair.validating = False
-            pair.candidates = pair.vouched
-            return new_parsed, _parse_loaded(old_raw, None, pair)
+            vouched = pair.candidates = pair.vouched
+            # fastavro validated the fields left out as part of the first version.
+            old_fields_kept = [f for i, f in enumerate(old_fields) if i not in vouched]
+            return new_parsed, _parse_loaded(
+                old_raw, None, pair, {**old_raw, "fields": old_fields_kept}
+            )
         except _NamedTypeNeeded:
             pass
         except (SchemaError, _Unvouched):

@@ -51,10 +51,10 @@ def left_out(new: str, old: str) -> int:
 def corrupt(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """``schema`` with one mistake somewhere in one of its records."""
     schema = copy.deepcopy(schema)
-    target = rng.choice(records_in(schema))
+    target = rng.choice([r for r in records_in(schema) if r["fields"]])
     fields = target["fields"]
     field = rng.choice(fields)
-    mistake = rng.randrange(8)
+    mistake = rng.randrange(9)
     if mistake == 0:
         field["name"] = "1bad"
     elif mistake == 1:
@@ -71,8 +71,11 @@ def corrupt(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     elif mistake == 6:
         field["type"] = ["null", "string"]
         field["default"] = "x"
-    else:
+    elif mistake == 7:
         field["type"] = {"type": "record", "name": target["name"].split(".")[-1], "fields": []}
+    else:
+        # Only fastavro rejects it.
+        field["type"] = {"type": "bytes", "logicalType": "decimal", "precision": 4, "scale": 9}
     return schema
 
 
@@ -113,6 +116,8 @@ def test_a_mistake_in_either_version_is_reported_exactly_as_before():
 
 
 A = {"name": "a", "type": "int"}
+# A mistake the builder leaves to fastavro.
+BAD_DECIMAL = {"name": "d", "type": {"type": "bytes", "logicalType": "decimal", "precision": -1}}
 ADDRESS = {"name": "address", "type": record({"name": "city", "type": "string"}, name="Address")}
 
 
@@ -200,3 +205,20 @@ def test_the_same_text_twice_is_parsed_once():
     assert pair is not None and pair[0] is pair[1]
     assert isinstance(pair[0], ParsedSchema)
     assert check_compatibility(text, [text], "FULL").is_compatible
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "message"),
+    [
+        # In the field that changed, in either version.
+        (record(A, ADDRESS), record(A, BAD_DECIMAL), "existing schema 0: fastavro rejected"),
+        (record(A, BAD_DECIMAL), record(A, ADDRESS), "fastavro rejected"),
+        # In a field both versions share.
+        (record(BAD_DECIMAL, A), record(BAD_DECIMAL, ADDRESS), "fastavro rejected"),
+    ],
+)
+def test_what_only_fastavro_rejects_is_rejected_in_either_version(new, old, message):
+    new_text, old_text = json.dumps(new), json.dumps(old)
+    outcome = fast(new_text, old_text, "FULL")
+    assert outcome == slow(new_text, old_text, "FULL")
+    assert outcome[0] == "error" and outcome[1].startswith(message)
