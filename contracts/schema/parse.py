@@ -157,17 +157,18 @@ def parse_schema(
     return _parse_loaded(_load(schema, max_bytes, max_depth), reference, None)
 
 
-def _parse_loaded(
-    raw: Any, reference: ParsedSchema | None, pair: _Pair | None, for_fastavro: Any = None
-) -> ParsedSchema:
-    """Build and validate ``raw``; fastavro validates ``for_fastavro`` if given
-    (the part of ``raw`` not validated already), else ``raw``."""
+def _parse_loaded(raw: Any, reference: ParsedSchema | None, pair: _Pair | None) -> ParsedSchema:
     builder = _Builder(reference)
     builder.pair = pair
     root = builder.build(raw, "", "")[0]
     builder.check_defaults()
+    checked = raw
+    if pair is not None and pair.vouched:
+        # fastavro validates what the builder built; see parse_pair.
+        vouched = pair.vouched
+        checked = {**raw, "fields": [f for i, f in enumerate(raw["fields"]) if i not in vouched]}
     try:
-        fastavro.parse_schema(raw if for_fastavro is None else for_fastavro, _write_hint=False)
+        fastavro.parse_schema(checked, _write_hint=False)
     except Exception as exc:  # noqa: BLE001 - any fastavro failure is a bad schema
         raise SchemaError(f"fastavro rejected the schema: {exc}", "") from exc
     return _new_parsed_schema(
@@ -249,12 +250,13 @@ def parse_pair(
     Both root records leave such fields out of their fields, field keys and
     digest (only their names stay, for duplicate checks), so the checker
     compares the other fields only; a marker shared by the two roots keeps
-    their digests apart from any other record's. fastavro validates the first
-    version whole and the second without those fields: they are the same JSON
-    in the same namespace, so its verdict on them is the same, and what only
-    the whole second version could show (a named type defined both in one of
-    them and in a changed field) the builder rejects itself. The results are
-    only fit for that one check: they never leave ``check_compatibility``.
+    their digests apart from any other record's. fastavro validates both
+    versions without those fields: the cheap validation accepts only
+    constructs on which every check fastavro makes is one of the builder's
+    own, or stricter (a property test holds it to that), and what only the
+    whole schema could show, a name defined or a field named twice, the
+    builder finds itself. The results are only fit for that one check: they
+    never leave ``check_compatibility``.
 
     Only fields whose validity the cheap validation (:func:`_vouch_field`) can
     vouch for are left out; it takes nothing else on trust. Whenever
@@ -301,12 +303,8 @@ def parse_pair(
             if same:
                 return new_parsed, new_parsed
             pair.validating = False
-            vouched = pair.candidates = pair.vouched
-            # fastavro validated the fields left out as part of the first version.
-            old_fields_kept = [f for i, f in enumerate(old_fields) if i not in vouched]
-            return new_parsed, _parse_loaded(
-                old_raw, None, pair, {**old_raw, "fields": old_fields_kept}
-            )
+            pair.candidates = pair.vouched
+            return new_parsed, _parse_loaded(old_raw, None, pair)
         except _NamedTypeNeeded:
             pass
         except (SchemaError, _Unvouched):
@@ -342,10 +340,16 @@ def _vouch_field(
 
     Accepts only what building the field would accept, and only a common
     subset of it: a field with aliases or an order, any type referring to a
-    name, a fixed, a namespace or a dotted name, aliases of a named type, or a
-    default other than null for a union starting with null or a default of a
-    primitive type raises :class:`_Unvouchable` and is built instead. Every
-    check it makes is the builder's own, so nothing invalid gets through.
+    name other than one defined in a field left out before, a reference
+    written as ``{"type": name}``, a fixed, a namespace or a dotted name,
+    aliases of a named type, a decimal logical type, or a default other than
+    null for a union starting with null or a default of a primitive type
+    raises :class:`_Unvouchable` and is built instead. Every check it makes
+    is the builder's own, so nothing invalid gets through; and on what it
+    accepts, fastavro (which parse_pair does not show these fields) would
+    find nothing more: its checks there are the builder's or laxer, and the
+    constructs it checks beyond the builder (decimal precision and scale) or
+    rejects outright (a reference written as an object) are built instead.
     """
     if raw_field.__class__ is not dict:
         raise _Unvouchable
@@ -411,7 +415,7 @@ def _vouch_type(
                     exact = _vouch_type(branch, namespace, names, defined) or exact
                     key = kind
                 else:
-                    key = _vouch_reference(kind, namespace, names)
+                    raise _Unvouchable
             else:
                 raise _Unvouchable
             if key in seen:
@@ -423,17 +427,19 @@ def _vouch_type(
     kind = value.get("type")
     if kind.__class__ is not str:
         raise _Unvouchable
-    if kind in _PRIMITIVE_NODES:
-        return False
     if kind in _NAMED_KINDS:
         return _vouch_named(value, kind, namespace, names, defined)
+    if "logicalType" in value and value["logicalType"] == "decimal":
+        raise _Unvouchable
+    if kind in _PRIMITIVE_NODES:
+        return False
     if kind == "array" or kind == "map":
         key = "items" if kind == "array" else "values"
         if key not in value:
             raise _Unvouchable
         return _vouch_type(value[key], namespace, names, defined)
-    _vouch_reference(kind, namespace, names)
-    return False
+    # A reference written as an object, which fastavro rejects.
+    raise _Unvouchable
 
 
 def _vouch_reference(name: str, namespace: str, names: dict[str, NamedNode]) -> str:
@@ -508,6 +514,7 @@ def _vouch_named(
         or name in PRIMITIVE_TYPES
         or "namespace" in value
         or "aliases" in value
+        or ("logicalType" in value and value["logicalType"] == "decimal")
     ):
         raise _Unvouchable
     fullname = f"{namespace}.{name}" if namespace else name
