@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from enum import StrEnum
 from typing import Any
 
@@ -146,6 +147,51 @@ class CompatibilityResult:
         }
 
 
+# Incompatibility(...) and CompatibilityResult(...) for the hot path, at about
+# a third of the cost: the dataclasses' __init__ sets each field through
+# object.__setattr__, looked up per call; these set the slots through their
+# descriptors, looked up once. A test checks that they make what __init__ makes.
+_NEW = object.__new__
+_SET_RULE, _SET_PATH, _SET_FIELD, _SET_READER, _SET_WRITER, _SET_MESSAGE, _SET_INDEX, _SET_DIR = (
+    Incompatibility.__dict__[item.name].__set__ for item in dataclass_fields(Incompatibility)
+)
+_SET_LEVEL, _SET_FOUND = (
+    CompatibilityResult.__dict__[item.name].__set__
+    for item in dataclass_fields(CompatibilityResult)
+)
+
+
+def _new_incompatibility(
+    rule: Rule,
+    path: str,
+    field: str,
+    reader_type: str,
+    writer_type: str,
+    message: str,
+    old_version_index: int,
+    direction: str,
+) -> Incompatibility:
+    made = _NEW(Incompatibility)
+    _SET_RULE(made, rule)
+    _SET_PATH(made, path)
+    _SET_FIELD(made, field)
+    _SET_READER(made, reader_type)
+    _SET_WRITER(made, writer_type)
+    _SET_MESSAGE(made, message)
+    _SET_INDEX(made, old_version_index)
+    _SET_DIR(made, direction)
+    return made
+
+
+def _new_result(
+    level: CompatibilityLevel, incompatibilities: list[Incompatibility]
+) -> CompatibilityResult:
+    made = _NEW(CompatibilityResult)
+    _SET_LEVEL(made, level)
+    _SET_FOUND(made, incompatibilities)
+    return made
+
+
 # Not frozen: a frozen dataclass pays an object.__setattr__ per field, and this
 # one is internal and never changed once made.
 @dataclass(slots=True)
@@ -208,7 +254,7 @@ def check_compatibility(
             new, max_bytes=max_bytes, reference=last if isinstance(last, ParsedSchema) else None
         )
     if level is CompatibilityLevel.NONE or not existing:
-        return CompatibilityResult(level, [])
+        return _new_result(level, [])
     indexes = range(len(existing)) if transitive else (len(existing) - 1,)
     checker = _Checker()
     # Registry histories often repeat a schema; each distinct pair is checked once.
@@ -235,7 +281,7 @@ def check_compatibility(
                 problems = checker.check(reader.root, writer.root)
                 pair_results[key] = problems
             found.extend(_phrase(p, direction, index, label) for p in problems)
-    return CompatibilityResult(level, found)
+    return _new_result(level, found)
 
 
 def _parse_existing(
@@ -513,15 +559,15 @@ def _phrase(problem: _Problem, direction: str, index: int, label: str) -> Incomp
         else type_label(problem.writer)
     )
     what = _what(problem, reader_name, writer_name, reader_type, writer_type)
-    return Incompatibility(
-        rule=problem.rule,
-        path=problem.path,
-        field=problem.field,
-        reader_type=reader_type,
-        writer_type=writer_type,
-        message=f"{what}, {consequence}",
-        old_version_index=index,
-        direction=direction,
+    return _new_incompatibility(
+        problem.rule,
+        problem.path,
+        problem.field,
+        reader_type,
+        writer_type,
+        f"{what}, {consequence}",
+        index,
+        direction,
     )
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
-from contracts.schema import Rule, SchemaError, check_compatibility, parse_schema
+from contracts.schema import (
+    CompatibilityResult,
+    Incompatibility,
+    Rule,
+    SchemaError,
+    check_compatibility,
+    parse_schema,
+)
+from contracts.schema.compatibility import _new_incompatibility, _new_result
 
 
 def record(*fields, name="R", **extra):
@@ -370,3 +379,16 @@ def test_a_version_given_as_the_new_schemas_very_text_is_parsed_once_and_reads_i
     with pytest.raises(SchemaError, match="needs a .name.") as excinfo:
         check_compatibility('{"type": "record"}', ['{"type": "record"}'])
     assert "existing schema" not in excinfo.value.message
+
+
+def test_results_are_made_exactly_as_their_dataclasses_make_them():
+    result = check_compatibility(
+        record({"name": "a", "type": "int"}), [record({"name": "a", "type": "long"})]
+    )
+    [problem] = result.incompatibilities
+    values = [getattr(problem, f.name) for f in dataclasses.fields(Incompatibility)]
+    assert problem == Incompatibility(*values) == _new_incompatibility(*values)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.message = "changed"
+    assert result == CompatibilityResult(result.level, result.incompatibilities)
+    assert _new_result(result.level, []) == CompatibilityResult(result.level, [])
