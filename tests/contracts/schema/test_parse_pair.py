@@ -116,8 +116,15 @@ def test_a_mistake_in_either_version_is_reported_exactly_as_before():
 
 
 A = {"name": "a", "type": "int"}
+
+
+def decimal_field(precision: Any) -> dict[str, Any]:
+    decimal = {"type": "bytes", "logicalType": "decimal", "precision": precision}
+    return {"name": "d", "type": decimal}
+
+
 # A mistake the builder leaves to fastavro.
-BAD_DECIMAL = {"name": "d", "type": {"type": "bytes", "logicalType": "decimal", "precision": -1}}
+BAD_DECIMAL = decimal_field(-1)
 ADDRESS = {"name": "address", "type": record({"name": "city", "type": "string"}, name="Address")}
 
 
@@ -215,6 +222,12 @@ def test_the_same_text_twice_is_parsed_once():
         (record(A, BAD_DECIMAL), record(A, ADDRESS), "fastavro rejected"),
         # In a field both versions share.
         (record(BAD_DECIMAL, A), record(BAD_DECIMAL, ADDRESS), "fastavro rejected"),
+        # In a field equal to Python in both (4 == 4.0), which only fastavro tells apart.
+        (
+            record(decimal_field(4), A),
+            record(decimal_field(4.0), ADDRESS),
+            "existing schema 0: fastavro rejected",
+        ),
     ],
 )
 def test_what_only_fastavro_rejects_is_rejected_in_either_version(new, old, message):
