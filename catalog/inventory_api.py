@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog import services
+from catalog import notifications, services
 from catalog.api_base import (
     CatalogViewSet,
     NameField,
@@ -757,6 +757,26 @@ class NotificationViewSet(
         if not is_platform(self.request.user):
             notifications = notifications.filter(team_id__in=user_team_ids(self.request.user))
         return notifications
+
+    @extend_schema(
+        summary="Send a failed notification again (members of its team, or the platform role)",
+        description=(
+            "The notification goes back to pending and is delivered again. Only a failed "
+            "notification can be retried: anything else, including a retry already under way, "
+            "is refused with 422 `not_failed`."
+        ),
+        tags=["notifications"],
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={200: NotificationSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, id: str) -> Response:
+        notification = self.get_object()
+        notifications.notification_retry(actor=request.user, notification=notification)
+        # Delivered in-process (no Redis) it may already be sent: answer with the row as it is.
+        notification.refresh_from_db(fields=["status", "attempts", "last_error", "sent_at"])
+        return Response(NotificationSerializer(notification).data)
 
     def apply_filters(
         self, queryset: QuerySet[Notification], filters: Mapping[str, Any]

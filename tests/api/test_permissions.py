@@ -50,6 +50,7 @@ WRITES = [
     ("post", "/api/v1/proposals/1/withdraw/", None),
     ("post", "/api/v1/migrations/1/consumers/1/migrated/", None),
     ("post", "/api/v1/migrations/1/dual-publishing/", None),
+    ("post", "/api/v1/notifications/1/retry/", None),
 ]
 
 

@@ -6,8 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core import mail
 
-from catalog.models import AuditEvent, Consumer, DeliverySLA, Domain, FieldSemantics, Topic
+from catalog.models import (
+    AuditEvent,
+    Consumer,
+    DeliverySLA,
+    Domain,
+    FieldSemantics,
+    Notification,
+    Topic,
+)
 from contracts.models import ChangeProposal, ConsumerMigration, Migration
 from tests.contracts.conftest import V1, renamed, with_fields
 from tests.factories import ConsumerFactory, register_schema
@@ -324,3 +333,54 @@ class TestMigrations:
     def test_an_unknown_consumer_of_the_migration_is_a_404(self, migration, api_charlie):
         url = f"/api/v1/migrations/{migration.pk}/consumers/424242/migrated/"
         assert api_charlie.post(url).status_code == 404
+
+
+class TestNotifications:
+    @pytest.fixture
+    def failed(self, orders):
+        return Notification.objects.create(
+            team=orders,
+            channel=Notification.Channel.EMAIL,
+            event="schema.registered",
+            subject="v2 of orders.created",
+            body="details",
+            status=Notification.Status.FAILED,
+            attempts=1,
+            last_error="email failed: refused",
+            idempotency_key="retry-me",
+        )
+
+    @staticmethod
+    def url(notification) -> str:
+        return f"/api/v1/notifications/{notification.pk}/retry/"
+
+    def test_a_member_retries_a_failed_notification(
+        self, failed, api_bob, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_bob.post(self.url(failed))
+            assert response.status_code == 200
+            body = response.json()
+            assert (body["id"], body["status"]) == (failed.pk, "pending")
+        # Delivered after commit.
+        failed.refresh_from_db()
+        assert (failed.status, failed.attempts, failed.last_error) == ("sent", 2, "")
+        assert [m.subject for m in mail.outbox] == ["v2 of orders.created"]
+        event = AuditEvent.objects.get(verb="notification.retried")
+        assert (event.object_id, event.before["status"]) == (str(failed.pk), "failed")
+
+    def test_a_second_retry_is_refused_until_the_first_has_failed_again(
+        self, failed, api_bob, api_pat, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            assert api_pat.post(self.url(failed)).status_code == 200
+            assert error(api_bob.post(self.url(failed))) == (422, "not_failed", None)
+        assert len(callbacks) == 1
+        assert AuditEvent.objects.filter(verb="notification.retried").count() == 1
+
+    def test_outsiders_and_unknown_notifications_get_a_404(self, failed, api_charlie, api_bob):
+        assert api_charlie.post(self.url(failed)).status_code == 404
+        assert api_bob.post("/api/v1/notifications/424242/retry/").status_code == 404
+        failed.refresh_from_db()
+        assert failed.status == "failed"
+        assert not AuditEvent.objects.filter(verb="notification.retried").exists()
