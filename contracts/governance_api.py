@@ -376,6 +376,29 @@ class MigrationFilters(serializers.Serializer[Any]):
 MIGRATION_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Migration id.")
 
 
+class MigrationStartInput(serializers.Serializer[Any]):
+    topic = NameField(
+        slug_field="name", queryset=Topic.objects.all(), help_text="The topic to migrate from."
+    )
+    schema = serializers.JSONField(
+        help_text="The new version's schema: JSON text, or the schema itself."
+    )
+    window_days = serializers.IntegerField(
+        required=False,
+        default=30,
+        min_value=1,
+        max_value=365,
+        help_text="Dual-publish window: 30 to 60 days; the platform role may set another.",
+    )
+    proposal = serializers.PrimaryKeyRelatedField(
+        queryset=ChangeProposal.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The breaking proposal this migration ships, if any.",
+    )
+
+
 @extend_schema_view(
     list=extend_schema(summary="Migrations to new topic versions", tags=["migrations"]),
     retrieve=extend_schema(
@@ -425,6 +448,38 @@ class MigrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Catalog
             since = filters["changed_since"]
             queryset = queryset.filter(Q(created_at__gte=since) | Q(completed_at__gte=since))
         return queryset
+
+    @extend_schema(
+        summary="Start a migration to the topic's next version (its owners)",
+        description=(
+            "Creates `<topic>.v2` (or the next version) with the schema, carries over owner, "
+            "SLA and field semantics (through renames), and opens a migration for every active "
+            "consumer. A topic with a migration already open is refused with 422 "
+            "`migration_in_progress`, so a repeated request starts nothing."
+        ),
+        tags=["migrations"],
+        request=MigrationStartInput,
+        responses={201: MigrationSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = MigrationStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            schema_text = registry.schema_text_from(values["schema"])
+            migration = topic_versions.migration_start(
+                actor=request.user,
+                topic=values["topic"],
+                schema_text=schema_text,
+                window_days=values["window_days"],
+                proposal=values["proposal"],
+            )
+        except RegistryError as exc:
+            raise ApplicationError(exc.message, code="invalid_schema", field="schema") from exc
+        return Response(
+            MigrationSerializer(self.get_queryset().get(pk=migration.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Mark a consumer migrated (its team): registered on the new topic",

@@ -51,6 +51,7 @@ WRITES = [
     ("post", "/api/v1/migrations/1/consumers/1/migrated/", None),
     ("post", "/api/v1/migrations/1/dual-publishing/", None),
     ("post", "/api/v1/notifications/1/retry/", None),
+    ("post", "/api/v1/migrations/", {"topic": TOPIC, "schema": {}}),
 ]
 
 

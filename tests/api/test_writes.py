@@ -330,6 +330,50 @@ class TestMigrations:
         assert body["consumers"][0]["status"] == "migrated"
         assert Migration.objects.get(pk=migration.pk).from_topic.status == "deprecated"
 
+    def test_the_owner_starts_one_and_a_repeat_starts_nothing(self, consumed, api_bob):
+        body = {"topic": "orders.created", "schema": renamed(V1, "customer_id", "cid")}
+        response = api_bob.post("/api/v1/migrations/", body)
+        assert response.status_code == 201
+        started = response.json()
+        assert (started["from_topic"], started["to_topic"], started["window_days"]) == (
+            "orders.created",
+            "orders.created.v2",
+            30,
+        )
+        assert started["renames"] == {"customer_id": "cid"}
+        assert [(c["team"], c["status"]) for c in started["consumers"]] == [
+            ("analytics", "pending")
+        ]
+        assert AuditEvent.objects.filter(verb="migration.started").count() == 1
+        assert error(api_bob.post("/api/v1/migrations/", body)) == (
+            422,
+            "migration_in_progress",
+            None,
+        )
+        assert Migration.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "changes, expected",
+        [
+            ({"schema": "{not json"}, (422, "invalid_schema", "schema")),
+            ({"schema": 7}, (422, "invalid_schema", "schema")),
+            ({"window_days": 0}, (400, "invalid", "window_days")),
+            ({"window_days": 10**9}, (400, "invalid", "window_days")),
+            ({"topic": "no.such.topic"}, (400, "invalid", "topic")),
+            ({"proposal": 424242}, (400, "invalid", "proposal")),
+        ],
+    )
+    def test_bad_starts_are_refused_and_change_nothing(self, consumed, api_bob, changes, expected):
+        body = {"topic": "orders.created", "schema": renamed(V1, "customer_id", "cid"), **changes}
+        assert error(api_bob.post("/api/v1/migrations/", body)) == expected
+        assert not Migration.objects.exists()
+        assert not Topic.objects.filter(name="orders.created.v2").exists()
+
+    def test_only_the_owners_start_one(self, consumed, api_charlie):
+        body = {"topic": "orders.created", "schema": renamed(V1, "customer_id", "cid")}
+        assert api_charlie.post("/api/v1/migrations/", body).status_code == 403
+        assert not Migration.objects.exists()
+
     def test_an_unknown_consumer_of_the_migration_is_a_404(self, migration, api_charlie):
         url = f"/api/v1/migrations/{migration.pk}/consumers/424242/migrated/"
         assert api_charlie.post(url).status_code == 404
