@@ -119,7 +119,7 @@ class DomainExportApi(APIView):
         if not items:
             return _not_found(f"No topics in domain {domain}.")
         return yaml_response(
-            "".join(exports.export_stream(items, fmt)),
+            "".join(exports.export_stream(items, fmt, domain=domain)),
             exports.FILENAMES[fmt].format(name=domain),
             download=download,
         )

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from catalog.models import Consumer, DeliverySLA, FieldSemantics, Topic
+from catalog.models import Consumer, DeliverySLA, Domain, FieldSemantics, Topic
 from contracts import yaml_out
 from contracts.models import SchemaVersion, Subject
 from contracts.schema import ParsedSchema, parse_schema
@@ -590,13 +590,35 @@ def backstage_entity(item: ExportTopic) -> dict[str, Any]:
         "type": "asyncapi",
         "lifecycle": _LIFECYCLE.get(topic.status, "experimental"),
         "owner": f"group:default/{topic.owner.slug}" if topic.owner else UNOWNED,
-        "definition": definition,
     }
+    if topic.domain:
+        # The domain is the Backstage system the API belongs to (see backstage_system).
+        spec["system"] = backstage_entity_name(topic.domain)
+    spec["definition"] = definition
     return {
         "apiVersion": "backstage.io/v1alpha1",
         "kind": "API",
         "metadata": metadata,
         "spec": spec,
+    }
+
+
+def backstage_system(domain: str) -> dict[str, Any]:
+    """The domain as a Backstage System entity, which its topics' API entities name as
+    their ``spec.system``: owned by the domain's first registered owner team (by slug), or
+    the catalog's placeholder group while it has none."""
+    registered = Domain.objects.filter(name=domain).prefetch_related("owners").first()
+    owners = sorted(team.slug for team in registered.owners.all()) if registered else []
+    metadata: dict[str, Any] = {"name": backstage_entity_name(domain), "title": domain}
+    if registered is not None and registered.description:
+        metadata["description"] = registered.description
+    metadata["annotations"] = {"contract-catalog/domain": domain}
+    metadata["tags"] = ["kafka"]
+    return {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "System",
+        "metadata": metadata,
+        "spec": {"owner": f"group:default/{owners[0]}" if owners else UNOWNED},
     }
 
 
@@ -622,8 +644,13 @@ def export_document(item: ExportTopic, fmt: str) -> str:
     return to_yaml(BUILDERS[fmt](item))
 
 
-def export_stream(items: Iterable[ExportTopic], fmt: str) -> Iterator[str]:
-    """One YAML document per topic, separated by ``---`` (a multi-document YAML file)."""
+def export_stream(
+    items: Iterable[ExportTopic], fmt: str, domain: str | None = None
+) -> Iterator[str]:
+    """One YAML document per topic, separated by ``---`` (a multi-document YAML file); for a
+    domain's Backstage export, its System entity first."""
+    if domain is not None and fmt == "backstage":
+        yield "---\n" + to_yaml(backstage_system(domain))
     for item in items:
         yield "---\n" + export_document(item, fmt)
 

@@ -406,6 +406,7 @@ def test_the_backstage_entity_is_an_asyncapi_api_owned_by_the_team_group(demo, a
     assert entity["spec"]["type"] == "asyncapi"
     assert entity["spec"]["owner"] == "group:default/orders"
     assert entity["spec"]["lifecycle"] == "production"
+    assert entity["spec"]["system"] == "orders"
     definition = yaml.safe_load(entity["spec"]["definition"])
     assert list(asyncapi_validator.iter_errors(definition)) == []
 
@@ -506,6 +507,30 @@ def test_a_domain_exports_as_one_multi_document_yaml_file(api, orders, rich_topi
     assert [d["id"] for d in documents] == ["orders.order.paid", "orders.order.placed"]
     response = api.get("/api/v1/domains/shipping/exports/odcs")
     assert response.status_code == 404
+
+
+def test_a_domains_backstage_export_starts_with_its_system_which_every_api_names(
+    api, orders, analytics, rich_topic
+):
+    domain = Domain.objects.create(name="orders", description="Everything about orders.")
+    domain.owners.add(orders, analytics)
+    register_schema(TopicFactory(name="orders.order.paid", owner=orders))
+    response = api.get("/api/v1/domains/orders/exports/backstage")
+    assert response.status_code == 200
+    system, *apis = yaml.safe_load_all(response.content)
+    assert (system["kind"], system["metadata"]["name"]) == ("System", "orders")
+    assert system["metadata"]["description"] == "Everything about orders."
+    # The first owner by slug: analytics before orders.
+    assert system["spec"]["owner"] == "group:default/analytics"
+    assert [(a["kind"], a["spec"]["system"]) for a in apis] == [("API", "orders")] * 2
+    # A domain nobody registered still gets a system, owned by the placeholder group.
+    TopicFactory(name="payments.payment.made", owner=TeamFactory(slug="payments"))
+    response = api.get("/api/v1/domains/payments/exports/backstage")
+    system = next(yaml.safe_load_all(response.content))
+    assert (system["metadata"]["name"], system["spec"]["owner"]) == ("payments", exports.UNOWNED)
+    # Other formats stay one document per topic.
+    odcs = list(yaml.safe_load_all(api.get("/api/v1/domains/orders/exports/odcs").content))
+    assert len(odcs) == 2
 
 
 def test_the_topic_page_links_to_the_three_downloads(as_charlie, rich_topic):
