@@ -34,7 +34,7 @@ from contracts.schema.model import (
     RecordNode,
     UnionNode,
 )
-from contracts.selectors import value_subject_name
+from contracts.selectors import key_subject_name, value_subject_name
 
 ODCS_API_VERSION = "v3.1.0"
 ASYNCAPI_VERSION = "3.0.0"
@@ -50,6 +50,9 @@ PROP_AVRO_SCHEMA = "avroSchema"
 PROP_SCHEMA_VERSION = "schemaVersion"
 PROP_SCHEMA_ID = "schemaId"
 PROP_SUBJECT = "subject"
+PROP_KEY_AVRO_SCHEMA = "keyAvroSchema"
+PROP_KEY_SCHEMA_VERSION = "keySchemaVersion"
+PROP_KEY_SUBJECT = "keySubject"
 PROP_NULL_MEANING = "nullMeaning"
 PROP_UNIT = "unit"
 PROP_PII = "pii"
@@ -89,10 +92,16 @@ class ExportTopic:
     consumers: list[Consumer]
     semantics: dict[str, FieldSemantics]
     schema: LatestSchemaText | None
+    # The latest key schema (subject ``<topic>-key``), when the topic has one.
+    key_schema: LatestSchemaText | None = None
 
     @property
     def avro(self) -> Any:
         return json.loads(self.schema.text) if self.schema else None
+
+    @property
+    def key_avro(self) -> Any:
+        return json.loads(self.key_schema.text) if self.key_schema else None
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -100,7 +109,7 @@ class ExportTopic:
 
 def topics_for_export(topics: QuerySet[Topic]) -> list[ExportTopic]:
     """Load ``topics`` for export: the topics (with owner and SLA), their live consumers, their
-    field semantics, and their latest value schemas — four queries whatever the count."""
+    field semantics, and their latest value and key schemas — four queries whatever the count."""
     rows = list(
         topics.select_related("owner", "sla")
         .prefetch_related(
@@ -122,6 +131,7 @@ def topics_for_export(topics: QuerySet[Topic]) -> list[ExportTopic]:
             consumers=list(t.consumers.all()),
             semantics={s.path: s for s in t.field_semantics.all()},
             schema=schemas.get(value_subject_name(t.name)),
+            key_schema=schemas.get(key_subject_name(t.name)),
         )
         for t in rows
     ]
@@ -133,15 +143,17 @@ def topic_for_export(name: str) -> ExportTopic | None:
 
 
 def _latest_schemas(topic_names: list[str]) -> dict[str, LatestSchemaText]:
-    """The latest live version of each topic's value subject, in one query."""
+    """The latest live version of each topic's value and key subjects, in one query."""
     if not topic_names:
         return {}
     latest = SchemaVersion.objects.filter(subject=OuterRef("pk"), deleted=False).order_by(
         "-version"
     )
-    subjects = Subject.objects.filter(
-        name__in=[value_subject_name(n) for n in topic_names]
-    ).annotate(latest_id=Subquery(latest.values("pk")[:1]))
+    names = [value_subject_name(n) for n in topic_names]
+    names += [key_subject_name(n) for n in topic_names]
+    subjects = Subject.objects.filter(name__in=names).annotate(
+        latest_id=Subquery(latest.values("pk")[:1])
+    )
     rows = (
         SchemaVersion.objects.filter(pk__in=subjects.values("latest_id"))
         .select_related("schema", "subject")
@@ -285,6 +297,12 @@ def _odcs_schema_object(item: ExportTopic) -> dict[str, Any]:
         {"property": PROP_SCHEMA_ID, "value": item.schema.schema_id},
         {"property": PROP_AVRO_SCHEMA, "value": item.avro},
     ]
+    if item.key_schema is not None:
+        obj["customProperties"] += [
+            {"property": PROP_KEY_SUBJECT, "value": item.key_schema.subject},
+            {"property": PROP_KEY_SCHEMA_VERSION, "value": item.key_schema.version},
+            {"property": PROP_KEY_AVRO_SCHEMA, "value": item.key_avro},
+        ]
     return obj
 
 

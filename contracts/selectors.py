@@ -32,6 +32,11 @@ def value_subject_name(topic_name: str) -> str:
     return f"{topic_name}-value"
 
 
+def key_subject_name(topic_name: str) -> str:
+    """TopicNameStrategy: the key schema of topic T lives under subject ``T-key``."""
+    return f"{topic_name}-key"
+
+
 @lru_cache(maxsize=2048)
 def _fields_of(fingerprint: str, text: str) -> tuple[SchemaField, ...]:
     # Keyed by fingerprint: stored schemas never change, so parsing once per process is enough.

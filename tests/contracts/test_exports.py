@@ -174,6 +174,23 @@ def test_the_contract_carries_owner_support_sla_status_and_consumers(demo):
     assert funnel["fields"] == ["created_at", "customer_id", "order_id"]
 
 
+def test_a_key_schema_travels_with_the_value_schema_object(demo):
+    def schema_custom(name):
+        item = next(i for i in demo if i.topic.name == name)
+        schema = exports.odcs_contract(item)["schema"][0]
+        return {p["property"]: p["value"] for p in schema["customProperties"]}
+
+    record_key = schema_custom("customers.customer.registered")
+    assert (record_key["keySubject"], record_key["keySchemaVersion"]) == (
+        "customers.customer.registered-key",
+        1,
+    )
+    assert record_key["keyAvroSchema"]["name"] == "CustomerKey"
+    assert record_key["subject"] == "customers.customer.registered-value"
+    assert schema_custom("orders.created")["keyAvroSchema"] == "string"
+    assert "keySubject" not in schema_custom("orders.order.shipped")
+
+
 def test_field_semantics_become_description_custom_properties_and_classification(demo):
     item = next(i for i in demo if i.topic.name == "orders.created")
     props = _props(exports.odcs_contract(item)["schema"][0]["properties"])

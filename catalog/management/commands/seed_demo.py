@@ -218,6 +218,15 @@ DOMAINS = {"orders": ["orders"], "payments": ["payments"], "customers": ["custom
 # retirement date, and one migration has outlived its window with a consumer still on v1.
 WITHOUT_SCHEMA = "customers.address.changed"
 ORPHAN_SUBJECT = "shipping.parcel.sent-value"
+KEY_SCHEMAS: dict[str, Any] = {
+    "orders.created-key": "string",
+    "customers.customer.registered-key": {
+        "type": "record",
+        "name": "CustomerKey",
+        "namespace": "com.example.customers",
+        "fields": [{"name": "customer_id", "type": "string", "doc": "The customer's id."}],
+    },
+}
 DEPRECATED = "customers.newsletter.subscribed"
 STALLED = "payments.payment.failed"
 
@@ -250,6 +259,7 @@ class Command(BaseCommand):
                     fields,
                     platform,
                 )
+        self._keys(platform)
         self._sprawl(platform)
         self._signals(users["oscar"])
         self.stdout.write(
@@ -300,6 +310,16 @@ class Command(BaseCommand):
             )
             topic = services.topic_activate(actor=actor, topic=topic)
         return topic
+
+    def _keys(self, platform: Any) -> None:
+        """Key schemas of two topics: a plain string and a record."""
+        for subject_name, schema in KEY_SCHEMAS.items():
+            if not Subject.objects.filter(name=subject_name).exists():
+                registry.register(
+                    principal=ApiPrincipal(user=platform, can_write=True),
+                    subject_name=subject_name,
+                    schema_text=json.dumps(schema),
+                )
 
     def _sprawl(self, platform: Any) -> None:
         if not Subject.objects.filter(name=ORPHAN_SUBJECT).exists():
