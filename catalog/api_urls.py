@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from catalog import inventory_api
+from catalog import inventory_api, token_api
 from catalog.ownership_api import OwnershipReportApi, OwnershipReportCsvApi
 from contracts import governance_api
 
@@ -22,6 +22,7 @@ router.register("proposals", governance_api.ProposalViewSet, basename="api-propo
 router.register("migrations", governance_api.MigrationViewSet, basename="api-migration")
 router.register("notifications", inventory_api.NotificationViewSet, basename="api-notification")
 router.register("audit-events", inventory_api.AuditEventViewSet, basename="api-audit-event")
+router.register("tokens", token_api.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("api/v1/reports/ownership/", OwnershipReportApi.as_view(), name="api-ownership-report"),

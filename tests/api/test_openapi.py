@@ -102,6 +102,8 @@ def test_the_schema_is_openapi_3_and_documents_every_endpoint(db):
         "/api/v1/notifications/",
         "/api/v1/notifications/failed-count",
         "/api/v1/audit-events/",
+        "/api/v1/tokens/",
+        "/api/v1/tokens/{id}/revoke/",
         "/api/v1/sprawl/",
         "/api/v1/reports/ownership/",
         "/api/v1/reports/ownership.csv",

@@ -30,6 +30,7 @@ READS = [
     "/api/v1/reports/ownership.csv",
     "/api/v1/sprawl/",
     "/api/v1/notifications/failed-count",
+    "/api/v1/tokens/",
 ]
 
 # Every write under /api/v1/, with a body that would succeed for an owner where it matters.
@@ -52,6 +53,7 @@ WRITES = [
     ("post", "/api/v1/migrations/1/dual-publishing/", None),
     ("post", "/api/v1/notifications/1/retry/", None),
     ("post", "/api/v1/migrations/", {"topic": TOPIC, "schema": {}}),
+    ("post", "/api/v1/tokens/1/revoke/", None),
 ]
 
 
