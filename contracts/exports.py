@@ -453,6 +453,47 @@ def _odcs_type(
 
 # --- AsyncAPI ------------------------------------------------------------------------------
 
+# JSON Schema of Avro's primitive types, for the Kafka binding's message key.
+_JSON_PRIMITIVES: dict[str, dict[str, Any]] = {
+    "null": {"type": "null"},
+    "boolean": {"type": "boolean"},
+    "int": {"type": "integer", "format": "int32"},
+    "long": {"type": "integer", "format": "int64"},
+    "float": {"type": "number", "format": "float"},
+    "double": {"type": "number", "format": "double"},
+    "bytes": {"type": "string"},
+    "string": {"type": "string"},
+}
+
+
+def _json_schema(node: Node, on_path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The shape of an Avro type as an AsyncAPI (JSON Schema) Schema Object: the Kafka
+    binding's ``key`` takes one of those (or a reference), not an Avro schema. A record met
+    again inside itself is left open (``{}``)."""
+    if isinstance(node, RecordNode):
+        if node.fullname in on_path:
+            return {}
+        inner = (*on_path, node.fullname)
+        result: dict[str, Any] = {"type": "object", "title": node.name}
+        if node.doc:
+            result["description"] = node.doc
+        result["properties"] = {f.name: _json_schema(f.type, inner) for f in node.fields}
+        required = [f.name for f in node.fields if not f.has_default]
+        if required:
+            result["required"] = required
+        return result
+    if isinstance(node, EnumNode):
+        return {"type": "string", "title": node.name, "enum": list(node.symbols)}
+    if isinstance(node, FixedNode):
+        return {"type": "string", "title": node.name}
+    if isinstance(node, ArrayNode):
+        return {"type": "array", "items": _json_schema(node.items, on_path)}
+    if isinstance(node, MapNode):
+        return {"type": "object", "additionalProperties": _json_schema(node.values, on_path)}
+    if isinstance(node, UnionNode):
+        return {"oneOf": [_json_schema(branch, on_path) for branch in node.branches]}
+    return dict(_JSON_PRIMITIVES.get(node.kind, {}))
+
 
 def _message_name(item: ExportTopic) -> str:
     avro = item.avro
@@ -529,6 +570,9 @@ def asyncapi_document(item: ExportTopic) -> dict[str, Any]:
         }
         if isinstance(avro, dict) and avro.get("doc"):
             message["summary"] = str(avro["doc"])
+        if item.key_schema is not None:
+            key_schema = _parsed(item.key_schema.fingerprint, item.key_schema.text)
+            message["bindings"]["kafka"]["key"] = _json_schema(key_schema.root)
         components["messages"] = {name: message}
         channel["messages"] = {name: {"$ref": f"#/components/messages/{name}"}}
         message_refs = [{"$ref": f"#/channels/{channel_id}/messages/{name}"}]

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from catalog.models import DeliverySLA, Domain, Topic
 from catalog.tokens import api_token_create
 from contracts import exports
+from contracts.schema import parse_schema
 from tests.factories import (
     ORDER_SCHEMA,
     ConsumerFactory,
@@ -344,6 +345,52 @@ def _refs(node):
     elif isinstance(node, list):
         for value in node:
             yield from _refs(value)
+
+
+def test_the_message_key_is_described_in_the_kafka_binding(demo):
+    def key_of(name):
+        item = next(i for i in demo if i.topic.name == name)
+        document = exports.asyncapi_document(item)
+        [message] = document["components"]["messages"].values()
+        return message["bindings"]["kafka"].get("key")
+
+    assert key_of("orders.created") == {"type": "string"}
+    assert key_of("customers.customer.registered") == {
+        "type": "object",
+        "title": "CustomerKey",
+        "properties": {"customer_id": {"type": "string"}},
+        "required": ["customer_id"],
+    }
+    assert key_of("orders.order.shipped") is None
+
+
+def test_key_shapes_cover_every_avro_type_and_stop_at_recursion():
+    schema = {
+        "type": "record",
+        "name": "Key",
+        "doc": "A composite key.",
+        "fields": [
+            {"name": "n", "type": "long"},
+            {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}},
+            {"name": "tags", "type": {"type": "array", "items": "string"}},
+            {"name": "attrs", "type": {"type": "map", "values": "int"}},
+            {"name": "hash", "type": {"type": "fixed", "name": "Hash", "size": 4}},
+            {"name": "next", "type": ["null", "Key"], "default": None},
+        ],
+    }
+    shape = exports._json_schema(parse_schema(schema).root)
+    assert shape["description"] == "A composite key."
+    assert shape["required"] == ["n", "kind", "tags", "attrs", "hash"]
+    properties = shape["properties"]
+    assert properties["n"] == {"type": "integer", "format": "int64"}
+    assert properties["kind"] == {"type": "string", "title": "Kind", "enum": ["A", "B"]}
+    assert properties["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert properties["attrs"] == {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "format": "int32"},
+    }
+    assert properties["hash"] == {"type": "string", "title": "Hash"}
+    assert properties["next"] == {"oneOf": [{"type": "null"}, {}]}
 
 
 def test_every_demo_asyncapi_document_is_valid_asyncapi_3(demo, asyncapi_validator):
