@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -132,6 +132,23 @@ class CatalogViewSet(viewsets.GenericViewSet[M]):
 
     def apply_filters(self, queryset: QuerySet[M], filters: Mapping[str, Any]) -> QuerySet[M]:
         return queryset
+
+
+# Ids in paths are bounded so they fit a bigint.
+ID_REGEX = r"[0-9]{1,18}"
+
+
+class IdLookupViewSet(CatalogViewSet[M]):
+    """A CatalogViewSet of objects addressed by their id: ``/<prefix>/{id}/``."""
+
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = ID_REGEX
+
+
+def id_path(description: str = "") -> OpenApiParameter:
+    """The OpenAPI description of the ``{id}`` path segment of an IdLookupViewSet."""
+    return OpenApiParameter("id", int, OpenApiParameter.PATH, description=description)
 
 
 # --- strict input fields ---------------------------------------------------------------------

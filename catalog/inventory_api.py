@@ -25,12 +25,14 @@ from rest_framework.response import Response
 from catalog import notifications, services
 from catalog.api_base import (
     CatalogViewSet,
+    IdLookupViewSet,
     NameField,
     NumberOrStringDecimalField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     count_of,
+    id_path,
     ordering_choices,
 )
 from catalog.models import (
@@ -49,9 +51,8 @@ from contracts.models import SchemaVersion, Subject
 # PostgreSQL's integer and bigint: larger values would fail in the database, not validation.
 MAX_INT = 2_147_483_647
 MAX_BIGINT = 9_223_372_036_854_775_807
-# Path segments: a topic name or field path has dots; ids are bounded so they fit a bigint.
+# Path segments: a topic name or field path has dots.
 NAME_REGEX = r"[^/]+"
-ID_REGEX = r"[0-9]{1,18}"
 
 
 def _slug_of(team: Team | None) -> str | None:
@@ -633,17 +634,14 @@ class ConsumerSubscribeInput(serializers.Serializer[Any]):
     )
 
 
-CONSUMER_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Consumer id.")
+CONSUMER_PATH = id_path("Consumer id.")
 
 
 @extend_schema_view(
     list=extend_schema(summary="Consumers", tags=["consumers"]),
     retrieve=extend_schema(summary="A consumer", tags=["consumers"], parameters=[CONSUMER_PATH]),
 )
-class ConsumerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[Consumer]):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
+class ConsumerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[Consumer]):
     serializer_class = ConsumerSerializer
     filter_serializer_class = ConsumerFilters
     default_ordering = ("id",)
@@ -739,15 +737,12 @@ class NotificationFilters(serializers.Serializer[Any]):
     retrieve=extend_schema(
         summary="A notification",
         tags=["notifications"],
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        parameters=[id_path()],
     ),
 )
 class NotificationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[Notification]
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[Notification]
 ):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
     serializer_class = NotificationSerializer
     filter_serializer_class = NotificationFilters
 
@@ -766,7 +761,7 @@ class NotificationViewSet(
             "is refused with 422 `not_failed`."
         ),
         tags=["notifications"],
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        parameters=[id_path()],
         request=None,
         responses={200: NotificationSerializer},
     )
@@ -849,15 +844,12 @@ class AuditEventFilters(serializers.Serializer[Any]):
     retrieve=extend_schema(
         summary="An audit event",
         tags=["audit"],
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        parameters=[id_path()],
     ),
 )
 class AuditEventViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[AuditEvent]
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[AuditEvent]
 ):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
     serializer_class = AuditEventSerializer
     filter_serializer_class = AuditEventFilters
 

@@ -9,18 +9,17 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api_base import CatalogViewSet, StrictBooleanField, ordering_choices
-from catalog.inventory_api import ID_REGEX
+from catalog.api_base import IdLookupViewSet, StrictBooleanField, id_path, ordering_choices
 from catalog.models import ApiToken
 from catalog.tokens import api_token_revoke
 
-TOKEN_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Token id.")
+TOKEN_PATH = id_path("Token id.")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
@@ -53,10 +52,7 @@ class ApiTokenFilters(serializers.Serializer[Any]):
         summary="One of your API tokens", tags=["tokens"], parameters=[TOKEN_PATH]
     ),
 )
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[ApiToken]):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[ApiToken]):
     serializer_class = ApiTokenSerializer
     filter_serializer_class = ApiTokenFilters
 

@@ -20,14 +20,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalog.api_base import (
-    CatalogViewSet,
+    ID_REGEX,
+    IdLookupViewSet,
     NameField,
     StrictBooleanField,
     StrictCharField,
+    id_path,
     ordering_choices,
 )
 from catalog.errors import ApplicationError
-from catalog.inventory_api import ID_REGEX
 from catalog.models import Team, Topic
 from contracts import proposals, registry, topic_versions
 from contracts.models import Approval, ChangeProposal, ConsumerMigration, Migration
@@ -151,7 +152,7 @@ class DecisionInput(serializers.Serializer[Any]):
     )
 
 
-PROPOSAL_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Proposal id.")
+PROPOSAL_PATH = id_path("Proposal id.")
 
 
 def _approvals() -> Prefetch[Any]:
@@ -172,11 +173,8 @@ def _approvals() -> Prefetch[Any]:
     ),
 )
 class ProposalViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[ChangeProposal]
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[ChangeProposal]
 ):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
     filter_serializer_class = ProposalFilters
 
     def get_queryset(self) -> QuerySet[ChangeProposal]:
@@ -373,7 +371,7 @@ class MigrationFilters(serializers.Serializer[Any]):
     ordering = ordering_choices("created_at", "window_ends_at")
 
 
-MIGRATION_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Migration id.")
+MIGRATION_PATH = id_path("Migration id.")
 
 
 class MigrationStartInput(serializers.Serializer[Any]):
@@ -405,10 +403,9 @@ class MigrationStartInput(serializers.Serializer[Any]):
         summary="A migration and its consumers", tags=["migrations"], parameters=[MIGRATION_PATH]
     ),
 )
-class MigrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CatalogViewSet[Migration]):
-    lookup_field = "pk"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = ID_REGEX
+class MigrationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, IdLookupViewSet[Migration]
+):
     serializer_class = MigrationSerializer
     filter_serializer_class = MigrationFilters
 
