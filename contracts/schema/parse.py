@@ -561,21 +561,13 @@ def _load(schema: object, max_bytes: int, max_depth: int) -> Any:
         if len(schema) * 4 > max_bytes and len(schema.encode("utf-8")) > max_bytes:
             raise SchemaError(f"schema is larger than the {max_bytes}-byte limit", "")
         data, shape = _text_shape(schema)
-        raw: Any = _MISSING
-        if _LONG_NUMBER not in shape:
-            # _decode's first step, inline on the hot path.
-            try:  # noqa: SIM105 - a context manager costs more than the decode saves
-                raw = orjson.loads(schema)
-            except Exception:  # noqa: BLE001, S110 - decoded below as json.loads would
-                pass
-        if raw is _MISSING:
-            try:
-                raw = _decode(schema, True)
-            except RecursionError as exc:
-                raise _too_deep(max_depth) from exc
-            except ValueError as exc:
-                raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
-        if shape.count(b"[") > max_depth and _text_too_deep(data, shape, max_depth):
+        try:
+            raw = _decode(schema, _LONG_NUMBER in shape)
+        except RecursionError as exc:
+            raise _too_deep(max_depth) from exc
+        except ValueError as exc:
+            raise SchemaError(f"schema is not valid JSON: {exc}", "") from exc
+        if _text_too_deep(data, shape, max_depth):
             raise _too_deep(max_depth)
         return raw
     if not isinstance(schema, dict | list):
